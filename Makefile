@@ -1,0 +1,83 @@
+# payssam: contract → generated client → wrapper. `make test` and `make demo` set up what is missing.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+SEED ?= ../shared/seed/payssam-v1-acceptance.md
+SPEC := openapi/payssam-v1.json
+GENERATED := generated_client/payssam_api_client
+BUILD := build
+MOCK_PORT ?= 4010
+
+PY_STAMP := $(VENV)/.installed
+SPEC_TOOLS := openapi/node_modules/.installed
+MOCK_TOOLS := mock/node_modules/.installed
+
+.PHONY: help install vendor spec generate check-generated lint typecheck unit test demo mock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check pip==25.3
+	$(BIN)/pip install --quiet --disable-pip-version-check -e . --group dev
+	touch $@
+
+$(SPEC_TOOLS): openapi/package.json openapi/package-lock.json
+	cd openapi && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(MOCK_TOOLS): mock/package.json mock/package-lock.json
+	cd mock && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(PY_STAMP) $(SPEC_TOOLS) $(MOCK_TOOLS) ## Install the venv and the pinned Node tools
+
+vendor: $(PY_STAMP) ## Re-extract the vendor fragments from the docs page ($(SEED))
+	$(PY) openapi/tools/extract_vendor.py $(SEED) openapi/vendor
+
+spec: $(PY_STAMP) $(SPEC_TOOLS) ## Merge fragments, apply the overlay, lint: writes openapi/payssam-v1.json
+	mkdir -p $(BUILD)
+	$(PY) openapi/tools/merge_fragments.py $(BUILD)/merged.json openapi/vendor/*.json
+	openapi/node_modules/.bin/openapi-format $(BUILD)/merged.json --no-sort \
+	  --overlayFile openapi/overlay.yaml -o $(SPEC) > $(BUILD)/openapi-format.log 2>&1 \
+	  || { cat $(BUILD)/openapi-format.log; exit 1; }
+	$(BIN)/openapi-spec-validator $(SPEC)
+	openapi/node_modules/.bin/spectral lint --quiet -r openapi/.spectral.yaml --fail-severity=hint $(SPEC)
+
+generate: spec ## Regenerate generated_client/ from the contract (pinned generator and ruff)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC) \
+	  --config openapi/generator.yaml --meta none --output-path $(GENERATED) --overwrite --fail-on-warning
+
+check-generated: generate ## Fail if the committed contract or client differs from what the pipeline makes
+	if [ -f "$(SEED)" ]; then $(PY) openapi/tools/extract_vendor.py $(SEED) openapi/vendor > /dev/null; fi
+	drift=$$(git status --porcelain --untracked-files=all -- openapi/vendor $(SPEC) generated_client); \
+	if [ -n "$$drift" ]; then echo "generated files differ from the committed ones:"; echo "$$drift"; \
+	  git --no-pager diff --stat -- openapi/vendor $(SPEC) generated_client; exit 1; fi
+	echo "check-generated: contract and client match the pipeline"
+
+lint: $(PY_STAMP) ## ruff (lint and format check)
+	$(BIN)/ruff check wrapper tests mock openapi/tools
+	$(BIN)/ruff format --check wrapper tests mock openapi/tools
+
+typecheck: $(PY_STAMP) ## mypy --strict on the wrapper
+	$(BIN)/mypy
+
+unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
+	$(BIN)/pytest -q
+
+test: install lint typecheck unit check-generated ## Everything CI runs: lint, types, tests, drift check
+
+demo: $(PY_STAMP) $(MOCK_TOOLS) ## Start the mock, read and cancel a bill through the SDK, stop the mock
+	$(PY) mock/demo.py
+
+mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
+	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors
+
+clean: ## Remove the venv, Node modules and build files
+	rm -rf $(VENV) $(BUILD) openapi/node_modules mock/node_modules

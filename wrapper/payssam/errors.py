@@ -1,0 +1,115 @@
+"""Every exception the SDK raises: one class per kind of failure, one per v1 code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class PaySsamError(Exception):
+    """Base of every error raised by this package."""
+
+
+class ValidationError(PaySsamError, ValueError):
+    """Input the contract forbids; raised before anything is sent."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class ApiError(PaySsamError):
+    """PaySsam answered with a code other than "0000"."""
+
+    code: str = ""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"PaySsam answered {code}: {message}" if message else f"PaySsam answered {code}")
+
+
+class ProcessingError(ApiError):
+    """9999: failure while processing, also any undefined error."""
+
+    code = "9999"
+
+
+class DuplicateBillIdError(ApiError):
+    """9800: the bill_id was already used."""
+
+    code = "9800"
+
+
+class AlreadyCancelledError(ApiError):
+    """9970: the bill is already cancelled."""
+
+    code = "9970"
+
+
+class AlreadyPaidError(ApiError):
+    """9971: the bill is already paid (destroy it no more; cancel it instead)."""
+
+    code = "9971"
+
+
+class BillNotFoundError(ApiError):
+    """9980: no such bill."""
+
+    code = "9980"
+
+
+class CallbackSyncError(ApiError):
+    """9870: nothing to synchronise (callback URL error)."""
+
+    code = "9870"
+
+
+class ServerSystemError(ApiError):
+    """5000: system error on PaySsam's side."""
+
+    code = "5000"
+
+
+class AccessDeniedError(ApiError):
+    """1003: the apikey, member or merchant is not accepted."""
+
+    code = "1003"
+
+
+API_ERRORS: Mapping[str, type[ApiError]] = {
+    cls.code: cls
+    for cls in (
+        ProcessingError,
+        DuplicateBillIdError,
+        AlreadyCancelledError,
+        AlreadyPaidError,
+        BillNotFoundError,
+        CallbackSyncError,
+        ServerSystemError,
+        AccessDeniedError,
+    )
+}
+
+
+def api_error(code: str, message: str) -> ApiError:
+    """The exception for a v1 code; an undocumented code stays a plain ApiError."""
+    return API_ERRORS.get(code, ApiError)(code, message)
+
+
+class TransportError(PaySsamError):
+    """The request did not get an HTTP answer (connection refused, reset, DNS, TLS, ...)."""
+
+
+class TransportTimeoutError(TransportError):
+    """The request took longer than the configured timeout."""
+
+
+class ProtocolError(PaySsamError):
+    """An answer that does not fit the contract; carries the HTTP status and a redacted excerpt."""
+
+    def __init__(self, reason: str, *, status_code: int, excerpt: str) -> None:
+        self.reason = reason
+        self.status_code = status_code
+        self.excerpt = excerpt
+        super().__init__(f"{reason} (HTTP {status_code}): {excerpt!r}")

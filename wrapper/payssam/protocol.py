@@ -1,0 +1,100 @@
+"""Turning an HTTP answer into a generated model, or into a typed error.
+
+Order of checks: HTTP status, UTF-8 JSON object, the generated model's own
+fields and their declared types, then the envelope code. Anything that does not
+fit the contract becomes a ProtocolError with a redacted excerpt.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any, Protocol, Self, TypeVar
+
+import attrs
+from payssam_api_client.types import UNSET, Unset
+
+from .errors import ProtocolError, api_error
+from .redaction import excerpt, redact
+from .results import FieldFormatError, envelope_message
+
+SUCCESS = "0000"
+
+
+class Envelope(Protocol):
+    """What every generated v1 response model carries."""
+
+    code: str
+    msg: str | Unset
+    message: str | Unset
+    apikey: str | Unset
+
+    @classmethod
+    def from_dict(cls, src_dict: typing.Mapping[str, Any]) -> Self: ...
+
+
+Model = TypeVar("Model", bound=Envelope)
+Result = TypeVar("Result")
+
+
+@cache
+def _field_types(model: type[Any]) -> dict[str, tuple[type, ...]]:
+    """The accepted runtime classes of each declared field of a generated model."""
+    hints = typing.get_type_hints(model)
+    accepted: dict[str, tuple[type, ...]] = {}
+    for declared in attrs.fields(model):
+        if not declared.init:
+            continue
+        hint = hints[declared.name]
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        accepted[declared.name] = tuple(o for o in options if isinstance(o, type))
+    return accepted
+
+
+def _check_types(model: Envelope) -> None:
+    for name, classes in _field_types(type(model)).items():
+        value = getattr(model, name)
+        if not isinstance(value, classes) or isinstance(value, bool):
+            raise TypeError(f"{name.rstrip('_')} is {type(value).__name__}, not a string")
+
+
+def decode(
+    status: int,
+    content: bytes,
+    model: type[Model],
+    build: Callable[[Model], Result],
+    secrets: Iterable[str],
+) -> Result:
+    """The typed result of an answer, or the PaySsamError that describes it."""
+    secrets = tuple(secrets)
+
+    def protocol_error(reason: str) -> ProtocolError:
+        return ProtocolError(redact(reason, secrets), status_code=status, excerpt=excerpt(content, secrets))
+
+    if status != 200:
+        raise protocol_error("unexpected HTTP status")
+    try:
+        data = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise protocol_error("answer is not UTF-8 JSON") from None
+    if not isinstance(data, dict):
+        raise protocol_error("answer is not a JSON object")
+    try:
+        parsed = model.from_dict(data)
+        _check_types(parsed)
+    except KeyError as missing:
+        raise protocol_error(f"answer lacks the required field {missing}") from None
+    except (TypeError, ValueError) as wrong:
+        raise protocol_error(f"answer does not fit the contract: {wrong}") from None
+    if parsed.code != SUCCESS:
+        raise api_error(parsed.code, redact(envelope_message(parsed), secrets))
+    parsed.apikey = UNSET
+    try:
+        return build(parsed)
+    except FieldFormatError as wrong:
+        raise protocol_error(
+            f"code {SUCCESS} but {wrong}; the operation may have taken effect, read the bill to confirm"
+        ) from None

@@ -1,0 +1,153 @@
+"""Typed results built from the generated response models.
+
+Each result types what a caller needs (state, money as int, times as aware
+datetimes) and keeps the generated model as ``raw`` for everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from payssam_api_client.models.approval import Approval
+from payssam_api_client.models.cancel_bill import CancelBill
+from payssam_api_client.types import Unset
+
+from .states import BillState, CashTrader, CodeEnum, PayType, from_code
+
+KST = timezone(timedelta(hours=9), "KST")
+
+_TIMESTAMP = re.compile(r"[0-9]{14}")
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+class FieldFormatError(ValueError):
+    """A field of an answer is not in its documented format."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        super().__init__(f"{name} {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class BillStatus:
+    """A bill's payment state as read from PaySsam."""
+
+    bill_id: str
+    state: BillState
+    state_code: str | None
+    price: int | None
+    pay_type: PayType | None
+    pay_type_code: str | None
+    approved_at: datetime | None
+    original_approved_at: datetime | None
+    approval_number: str | None
+    original_approval_number: str | None
+    installment_months: int | None
+    cash_trader: CashTrader | None
+    cash_trader_code: str | None
+    message: str
+    raw: Approval = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    """The answer to a successful cancel: the cancel's own approval number and time."""
+
+    bill_id: str
+    approval_number: str | None
+    original_approval_number: str | None
+    cancelled_at: datetime | None
+    message: str
+    raw: CancelBill = field(repr=False, compare=False)
+
+
+def optional(value: str | Unset) -> str | None:
+    """A present, non-empty string, else None (the vendor may send "" for "not applicable")."""
+    return value if isinstance(value, str) and value != "" else None
+
+
+def parse_timestamp(name: str, value: str | Unset) -> datetime | None:
+    """YYYYMMDDHHMMSS in Korea time as an aware datetime."""
+    text = optional(value)
+    if text is None:
+        return None
+    if not _TIMESTAMP.fullmatch(text):
+        raise FieldFormatError(name, "is not YYYYMMDDHHMMSS")
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=KST)
+    except ValueError:
+        raise FieldFormatError(name, "is not a valid date and time") from None
+
+
+def parse_amount(name: str, value: str | Unset) -> int | None:
+    """A digit string of at most 10 digits as an int."""
+    text = optional(value)
+    if text is None:
+        return None
+    if not _DIGITS.fullmatch(text):
+        raise FieldFormatError(name, "is not 1 to 10 digits")
+    return int(text)
+
+
+def _code(kind: type[CodeEnum], value: str | Unset) -> tuple[CodeEnum | None, str | None]:
+    text = optional(value)
+    return (None, None) if text is None else (from_code(kind, text), text)
+
+
+class HasMessage(Protocol):
+    """The two names the v1 envelope uses for its text."""
+
+    msg: str | Unset
+    message: str | Unset
+
+
+def envelope_message(model: HasMessage) -> str:
+    """The answer's text, from `msg` [3P] or `message` [DOC]."""
+    return optional(model.msg) or optional(model.message) or ""
+
+
+def _same_bill(echoed: str | Unset, bill_id: str) -> str:
+    """The requested bill id, after checking the answer is about that bill."""
+    text = optional(echoed)
+    if text is not None and text != bill_id:
+        raise FieldFormatError("bill_id", f"is {text!r}, not the requested {bill_id!r}")
+    return bill_id
+
+
+def bill_status(model: Approval, bill_id: str) -> BillStatus:
+    """Type a successful read answer."""
+    state, state_code = _code(BillState, model.appr_state)
+    pay_type, pay_type_code = _code(PayType, model.appr_pay_type)
+    cash_trader, cash_trader_code = _code(CashTrader, model.appr_cash_trader)
+    return BillStatus(
+        bill_id=_same_bill(model.bill_id, bill_id),
+        state=state or BillState.UNKNOWN,
+        state_code=state_code,
+        price=parse_amount("appr_price", model.appr_price),
+        pay_type=pay_type,
+        pay_type_code=pay_type_code,
+        approved_at=parse_timestamp("appr_dt", model.appr_dt),
+        original_approved_at=parse_timestamp("appr_origin_dt", model.appr_origin_dt),
+        approval_number=optional(model.appr_num),
+        original_approval_number=optional(model.appr_origin_num),
+        installment_months=parse_amount("appr_monthly", model.appr_monthly),
+        cash_trader=cash_trader,
+        cash_trader_code=cash_trader_code,
+        message=envelope_message(model),
+        raw=model,
+    )
+
+
+def cancellation(model: CancelBill, bill_id: str) -> Cancellation:
+    """Type a successful cancel answer."""
+    return Cancellation(
+        bill_id=_same_bill(model.bill_id, bill_id),
+        approval_number=optional(model.appr_num),
+        original_approval_number=optional(model.appr_origin_num),
+        cancelled_at=parse_timestamp("appr_cancel_dt", model.appr_cancel_dt),
+        message=envelope_message(model),
+        raw=model,
+    )
