@@ -1,0 +1,105 @@
+"""Run the pinned Prism on a free loopback port for tests and the demo.
+
+Prism has no readiness endpoint, so start() polls until it answers HTTP;
+stop() ends the process by its PID (the node process itself, not an npx shim).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PRISM = ROOT / "mock" / "node_modules" / ".bin" / "prism"
+SPEC = ROOT / "openapi" / "payssam-v1.json"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class Prism:
+    """A Prism mock of the contract (``--errors``), started and stopped by this object."""
+
+    def __init__(self, spec: Path = SPEC, *, port: int | None = None, ready_timeout: float = 20.0) -> None:
+        self.spec = spec
+        self.port = port or free_port()
+        self.ready_timeout = ready_timeout
+        self.startup_seconds: float | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the mock answers."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The Prism process id while it runs."""
+        return self._process.pid if self._process else None
+
+    def start(self) -> Self:
+        """Start Prism and return once it answers HTTP (or raise with its log)."""
+        if not PRISM.exists():
+            raise RuntimeError(f"{PRISM} is missing: run `make install` (npm ci in mock/)")
+        self._log = tempfile.TemporaryFile()
+        started = time.monotonic()
+        self._process = subprocess.Popen(
+            [str(PRISM), "mock", str(self.spec), "--host", HOST, "--port", str(self.port), "--errors"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = started + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"Prism exited with {self._process.returncode}:\n{self.log()}")
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(self.base_url + "/", timeout=0.5)
+                self.startup_seconds = time.monotonic() - started
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"Prism did not answer within {self.ready_timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        """What Prism printed so far."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """Terminate the process by PID and wait for it; kill it if it lingers."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
