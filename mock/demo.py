@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from prism import Prism
-
 from payssam import BillState, PaySsam, PaySsamError, bill_hash
+from prism import Prism
 
 # The public sandbox credentials seen in many integrations; fine against a local mock.
 APIKEY = "TEST-API-KEY-TALK"

@@ -55,7 +55,7 @@ class Prism:
         """Start Prism and return once it answers HTTP (or raise with its log)."""
         if not PRISM.exists():
             raise RuntimeError(f"{PRISM} is missing: run `make install` (npm ci in mock/)")
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server, closed in stop()
         started = time.monotonic()
         self._process = subprocess.Popen(
             [str(PRISM), "mock", str(self.spec), "--host", HOST, "--port", str(self.port), "--errors"],
