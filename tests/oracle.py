@@ -47,7 +47,8 @@ def operation(spec: dict[str, Any], path: str) -> dict[str, Any]:
 
 def request_schema(spec: dict[str, Any], path: str) -> dict[str, Any]:
     """The resolved JSON Schema of the operation's request body."""
-    schema: dict[str, Any] = resolve(spec, operation(spec, path)["requestBody"]["content"]["application/json"]["schema"])
+    body = operation(spec, path)["requestBody"]["content"]["application/json"]
+    schema: dict[str, Any] = resolve(spec, body["schema"])
     return schema
 
 

@@ -15,10 +15,9 @@ from conftest import APIKEY, MEMBER, MERCHANT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import response_examples
-from prism import Prism
-
 from payssam import AsyncPaySsam, BillState, BillStatus, Cancellation, PaySsam
 from payssam.errors import API_ERRORS, ApiError
+from prism import Prism
 
 READ = "/if/bill/read"
 CANCEL = "/if/bill/cancel"
@@ -32,7 +31,9 @@ STATE_OF_EXAMPLE = {
 
 bill_ids = st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True)
 prices = st.one_of(st.integers(0, 9_999_999_999), st.from_regex(r"[0-9]{1,10}", fullmatch=True))
-contract_settings = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+contract_settings = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def prefer(example: str) -> dict[str, str]:
@@ -94,16 +95,17 @@ def test_every_success_example_of_read_is_covered(spec: dict[str, Any]) -> None:
     assert names == set(STATE_OF_EXAMPLE)
 
 
+def call(client: PaySsam, path: str) -> object:
+    return client.read_bill("ABC123") if path == READ else client.cancel_bill("ABC123", 10000)
+
+
 ERROR_CASES = [(path, code) for path in (READ, CANCEL) for code in sorted(API_ERRORS)]
 
 
 @pytest.mark.parametrize(("path", "code"), ERROR_CASES)
 def test_each_named_error_example_surfaces_as_its_exception(prism: Prism, path: str, code: str) -> None:
     with sync_client(prism, prefer(f"error_{code}")) as client, pytest.raises(API_ERRORS[code]) as raised:
-        if path == READ:
-            client.read_bill("ABC123")
-        else:
-            client.cancel_bill("ABC123", 10000)
+        call(client, path)
     assert type(raised.value) is API_ERRORS[code]
     assert raised.value.code == code
     assert raised.value.message
