@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import request_schema, resolve, response_examples, response_schema
-
 from payssam_api_client.models import Approval, BillReq, CancelBill, ReqCancelBill
 
 READ = "/if/bill/read"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from conftest import ROOT
 from oracle import response_examples
-
 from payssam.errors import API_ERRORS
 
 OVERLAY = ROOT / "openapi" / "overlay.yaml"
