@@ -17,7 +17,7 @@ PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated lint typecheck unit test demo mock clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit test demo mock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,12 +54,25 @@ generate: spec ## Regenerate generated_client/ from the contract (pinned generat
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC) \
 	  --config openapi/generator.yaml --meta none --output-path $(GENERATED) --overwrite --fail-on-warning
 
-check-generated: generate ## Fail if the committed contract or client differs from what the pipeline makes
-	if [ -f "$(SEED)" ]; then $(PY) openapi/tools/extract_vendor.py $(SEED) openapi/vendor > /dev/null; fi
-	drift=$$(git status --porcelain --untracked-files=all -- openapi/vendor $(SPEC) generated_client); \
-	if [ -n "$$drift" ]; then echo "generated files differ from the committed ones:"; echo "$$drift"; \
-	  git --no-pager diff --stat -- openapi/vendor $(SPEC) generated_client; exit 1; fi
-	echo "check-generated: contract and client match the pipeline"
+check-generated: $(PY_STAMP) $(SPEC_TOOLS) ## Fail if the contract or client on disk differs from what the pipeline makes
+	rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
+	$(MAKE) --no-print-directory -s generate SPEC=$(BUILD)/check/payssam-v1.json \
+	  GENERATED=$(BUILD)/check/payssam_api_client > $(BUILD)/check/generate.log
+	diff -u $(BUILD)/check/payssam-v1.json $(SPEC)
+	diff -r -x __pycache__ $(BUILD)/check/payssam_api_client $(GENERATED)
+	if [ -f "$(SEED)" ]; then \
+	  $(PY) openapi/tools/extract_vendor.py $(SEED) $(BUILD)/check/vendor > /dev/null; \
+	  diff -r $(BUILD)/check/vendor openapi/vendor; fi
+	untracked=$$(git ls-files --others --exclude-standard -- openapi/vendor $(SPEC) generated_client); \
+	if [ -n "$$untracked" ]; then echo "generated but not committed:"; echo "$$untracked"; exit 1; fi
+	echo "check-generated: the contract and the client are what the pipeline makes"
+
+package-check: $(PY_STAMP) ## Build the wheel, install it in a fresh venv without Node, import and call it
+	rm -rf $(BUILD)/dist $(BUILD)/pkgtest
+	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps -w $(BUILD)/dist .
+	$(PYTHON) -m venv $(BUILD)/pkgtest
+	$(BUILD)/pkgtest/bin/pip install --quiet --disable-pip-version-check $(BUILD)/dist/payssam-*.whl
+	cd $(BUILD) && env -i PATH="$(CURDIR)/$(BUILD)/pkgtest/bin" pkgtest/bin/python $(CURDIR)/tests/package_smoke.py
 
 lint: $(PY_STAMP) ## ruff (lint and format check)
 	$(BIN)/ruff check wrapper tests mock openapi/tools
@@ -71,7 +84,7 @@ typecheck: $(PY_STAMP) ## mypy --strict on the wrapper
 unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
 	$(BIN)/pytest -q
 
-test: install lint typecheck unit check-generated ## Everything CI runs: lint, types, tests, drift check
+test: install lint typecheck unit check-generated package-check ## Everything CI runs: lint, types, tests, drift check, packaging
 
 demo: $(PY_STAMP) $(MOCK_TOOLS) ## Start the mock, read and cancel a bill through the SDK, stop the mock
 	$(PY) mock/demo.py

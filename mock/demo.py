@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from payssam import BillState, PaySsam, PaySsamError, bill_hash
+
 from prism import Prism
 
 # The public sandbox credentials seen in many integrations; fine against a local mock.

@@ -11,12 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APIKEY, MEMBER, MERCHANT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle import response_examples
+
 from payssam import AsyncPaySsam, BillState, BillStatus, Cancellation, PaySsam
 from payssam.errors import API_ERRORS, ApiError
+
+from conftest import APIKEY, MEMBER, MERCHANT
+from oracle import response_examples
 from prism import Prism
 
 READ = "/if/bill/read"

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from payssam import ValidationError, bill_hash, sha256_hex
 from payssam.hashing import hash_preimage
 

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracle import request_schema, resolve, response_examples, response_schema
+
 from payssam_api_client.models import Approval, BillReq, CancelBill, ReqCancelBill
+
+from oracle import request_schema, resolve, response_examples, response_schema
 
 READ = "/if/bill/read"
 CANCEL = "/if/bill/cancel"

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+
+from payssam.errors import API_ERRORS
+
 from conftest import ROOT
 from oracle import response_examples
-from payssam.errors import API_ERRORS
 
 OVERLAY = ROOT / "openapi" / "overlay.yaml"
 VENDOR = ROOT / "openapi" / "vendor"

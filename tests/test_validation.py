@@ -12,11 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APIKEY, MEMBER, MERCHANT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle import request_schema, validator
+
 from payssam import PaySsam, ValidationError, bill_hash
+
+from conftest import APIKEY, MEMBER, MERCHANT
+from oracle import request_schema, validator
 
 READ = "/if/bill/read"
 CANCEL = "/if/bill/cancel"

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 import httpx
+
 from payssam_api_client import Client as GeneratedClient
 
 from . import operations

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, Protocol, Self, TypeVar
 
 import attrs
+
 from payssam_api_client.types import UNSET, Unset
 
 from .errors import ProtocolError, api_error
