@@ -10,12 +10,13 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import httpx
 
 from . import validation
 from .errors import ValidationError
-from .hashing import DEFAULT_DIGEST, Digest
+from .hashing import Digest
 from .redaction import Secret
 
 ENV_APIKEY = "PAYSSAM_APIKEY"
@@ -60,8 +61,15 @@ def make_config(
         merchant=validation.credential("merchant", merchant, validation.MERCHANT_MAX),
         base_url=check_base_url(base_url),
         timeout=check_timeout(timeout),
-        digest=digest if callable(digest) else DEFAULT_DIGEST,
+        digest=check_digest(digest),
     )
+
+
+def check_digest(value: object) -> Digest:
+    """The hash function: a callable from preimage to hash string."""
+    if not callable(value):
+        raise ValidationError("digest", f"must be a function from str to str, not {type(value).__name__}")
+    return cast(Digest, value)
 
 
 def check_base_url(value: object) -> str:
@@ -74,7 +82,7 @@ def check_base_url(value: object) -> str:
         raise ValidationError("base_url", f"is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ValidationError("base_url", "must be an http:// or https:// URL with a host")
-    if url.query or url.fragment or url.userinfo:
+    if "?" in value or "#" in value or url.userinfo:
         raise ValidationError("base_url", "must not carry a query, fragment or user info")
     return value.rstrip("/")
 
@@ -84,7 +92,10 @@ def check_timeout(value: object) -> httpx.Timeout:
     if isinstance(value, bool) or value is None:
         raise ValidationError("timeout", "must be a positive number of seconds or an httpx.Timeout, never None")
     if isinstance(value, int | float):
-        value = httpx.Timeout(float(value))
+        try:
+            value = httpx.Timeout(float(value))
+        except OverflowError:
+            raise ValidationError("timeout", "is too large") from None
     if not isinstance(value, httpx.Timeout):
         raise ValidationError("timeout", f"must be a number or an httpx.Timeout, not {type(value).__name__}")
     for phase in ("connect", "read", "write", "pool"):

@@ -8,6 +8,7 @@ fit the contract becomes a ProtocolError with a redacted excerpt.
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from .redaction import excerpt, redact
 from .results import FieldFormatError, envelope_message
 
 SUCCESS = "0000"
+CODE = re.compile(r"[0-9]{4}")
 
 
 class Envelope(Protocol):
@@ -58,8 +60,17 @@ def _field_types(model: type[Any]) -> dict[str, tuple[type, ...]]:
 def _check_types(model: Envelope) -> None:
     for name, classes in _field_types(type(model)).items():
         value = getattr(model, name)
-        if not isinstance(value, classes) or isinstance(value, bool):
-            raise TypeError(f"{name.rstrip('_')} is {type(value).__name__}, not a string")
+        if not isinstance(value, classes):
+            raise TypeError(f"{name} is {type(value).__name__}, not a string")
+
+
+def _scrub(model: Envelope, secrets: tuple[str, ...]) -> None:
+    """Drop the echoed apikey and redact the texts, so neither results nor errors carry secrets."""
+    model.apikey = UNSET
+    if isinstance(model.msg, str):
+        model.msg = redact(model.msg, secrets)
+    if isinstance(model.message, str):
+        model.message = redact(model.message, secrets)
 
 
 def decode(
@@ -90,9 +101,11 @@ def decode(
         raise protocol_error(f"answer lacks the required field {missing}") from None
     except (TypeError, ValueError) as wrong:
         raise protocol_error(f"answer does not fit the contract: {wrong}") from None
+    if not CODE.fullmatch(parsed.code):
+        raise protocol_error("answer's code is not four digits")
+    _scrub(parsed, secrets)
     if parsed.code != SUCCESS:
-        raise api_error(parsed.code, redact(envelope_message(parsed), secrets))
-    parsed.apikey = UNSET
+        raise api_error(parsed.code, envelope_message(parsed))
     try:
         return build(parsed)
     except FieldFormatError as wrong:

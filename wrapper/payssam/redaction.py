@@ -10,7 +10,7 @@ MASK = "***"
 EXCERPT_LIMIT = 200
 
 _APIKEY_MEMBER = re.compile(r'("apikey"\s*:\s*")(?:[^"\\]|\\.)*(")')
-_PHONE = re.compile(r"(?<![0-9])(01[0-9])([0-9]{3,4})([0-9]{4})(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(01[0-9][- ]?)([0-9]{3,4})([- ]?[0-9]{4})(?![0-9])")
 
 
 class Secret:
