@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +22,9 @@ from payssam_api_client.models.approval import Approval
 from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import UNSET
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "payssam-v1.json"
+from conftest import SPEC_PATH
+from oracle import response_examples
+
 SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 
 READ_PATH = "/if/bill/read"
@@ -38,8 +39,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def examples(path: str) -> dict[str, dict[str, Any]]:
     """The named 200 examples of an operation, name -> answer body."""
-    content = SPEC["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]
-    return {name: example["value"] for name, example in content["examples"].items()}
+    return {name: example["value"] for name, example in response_examples(SPEC, path).items()}
 
 
 READ_EXAMPLES = examples(READ_PATH)
