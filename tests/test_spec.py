@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from payssam.errors import API_ERRORS
+from payssam.protocol import CODE
 
 from conftest import ROOT
-from oracle import response_examples
+from oracle import response_examples, response_schema
 
 OVERLAY = ROOT / "openapi" / "overlay.yaml"
 VENDOR = ROOT / "openapi" / "vendor"
@@ -71,3 +72,8 @@ def test_vendor_fragments_are_byte_for_byte_the_docs_page() -> None:
         text = fragment.read_text(encoding="utf-8")
         assert text.endswith("\n")
         assert f"```json\n{text}```" in page
+
+
+@pytest.mark.parametrize("path", ["/if/bill/read", "/if/bill/cancel"])
+def test_the_client_reads_the_code_with_the_contracts_pattern(spec: dict[str, Any], path: str) -> None:
+    assert response_schema(spec, path)["properties"]["code"]["pattern"] == f"^{CODE.pattern}$"

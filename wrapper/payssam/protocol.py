@@ -61,7 +61,8 @@ def _check_types(model: Envelope) -> None:
     for name, classes in _field_types(type(model)).items():
         value = getattr(model, name)
         if not isinstance(value, classes):
-            raise TypeError(f"{name} is {type(value).__name__}, not a string")
+            expected = " or ".join(c.__name__ for c in classes if c is not Unset)
+            raise TypeError(f"{name} is {type(value).__name__}, not {expected}")
 
 
 def _scrub(model: Envelope, secrets: tuple[str, ...]) -> None:
