@@ -211,6 +211,20 @@ def kst(text: str) -> datetime:
     return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=timezone(KST_OFFSET))
 
 
+# A bill that was never paid (or was destroyed) carries no payment fields.
+NOTHING_PAID: dict[str, Any] = {
+    "price": None,
+    "pay_type": None,
+    "pay_type_code": None,
+    "approved_at": None,
+    "original_approved_at": None,
+    "approval_number": None,
+    "original_approval_number": None,
+    "installment_months": None,
+    "cash_trader": None,
+    "cash_trader_code": None,
+    "message": "성공하였습니다.",
+}
 READ_SUCCESS: dict[str, dict[str, Any]] = {
     "paid": {
         "state": payssam.BillState.PAID,
@@ -227,21 +241,7 @@ READ_SUCCESS: dict[str, dict[str, Any]] = {
         "cash_trader_code": None,
         "message": "성공하였습니다.",
     },
-    "unpaid": {
-        "state": payssam.BillState.UNPAID,
-        "state_code": "W",
-        "price": None,
-        "pay_type": None,
-        "pay_type_code": None,
-        "approved_at": None,
-        "original_approved_at": None,
-        "approval_number": None,
-        "original_approval_number": None,
-        "installment_months": None,
-        "cash_trader": None,
-        "cash_trader_code": None,
-        "message": "성공하였습니다.",
-    },
+    "unpaid": {**NOTHING_PAID, "state": payssam.BillState.UNPAID, "state_code": "W"},
     "cancelled": {
         "state": payssam.BillState.CANCELLED,
         "state_code": "C",
@@ -257,21 +257,7 @@ READ_SUCCESS: dict[str, dict[str, Any]] = {
         "cash_trader_code": None,
         "message": "성공하였습니다.",
     },
-    "destroyed": {
-        "state": payssam.BillState.DESTROYED,
-        "state_code": "D",
-        "price": None,
-        "pay_type": None,
-        "pay_type_code": None,
-        "approved_at": None,
-        "original_approved_at": None,
-        "approval_number": None,
-        "original_approval_number": None,
-        "installment_months": None,
-        "cash_trader": None,
-        "cash_trader_code": None,
-        "message": "성공하였습니다.",
-    },
+    "destroyed": {**NOTHING_PAID, "state": payssam.BillState.DESTROYED, "state_code": "D"},
     "paid_cash_receipt": {
         "state": payssam.BillState.PAID,
         "state_code": "F",
