@@ -25,6 +25,7 @@ from .redaction import redact
 from .results import BillStatus, Cancellation
 
 logger = logging.getLogger("payssam")
+logger.addHandler(logging.NullHandler())
 
 Result = TypeVar("Result")
 

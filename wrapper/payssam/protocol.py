@@ -21,18 +21,16 @@ from payssam_api_client.types import UNSET, Unset
 
 from .errors import ProtocolError, api_error
 from .redaction import excerpt, redact
-from .results import FieldFormatError, envelope_message
+from .results import FieldFormatError, HasMessage, envelope_message
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
 
 
-class Envelope(Protocol):
+class Envelope(HasMessage, Protocol):
     """What every generated v1 response model carries."""
 
     code: str
-    msg: str | Unset
-    message: str | Unset
     apikey: str | Unset
 
     @classmethod
