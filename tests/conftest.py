@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "mock"))
@@ -16,6 +17,10 @@ sys.path.insert(0, str(ROOT / "mock"))
 from prism import Prism  # noqa: E402
 
 SPEC_PATH = ROOT / "openapi" / "payssam-v1.json"
+
+# No per-example deadline: a loaded CI machine must not turn slowness into a flaky failure.
+settings.register_profile("payssam", deadline=None, print_blob=True)
+settings.load_profile("payssam")
 
 APIKEY = "TEST-API-KEY-TALK"
 MEMBER = "TEST-MEMBER-FOR-API"
