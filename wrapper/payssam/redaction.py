@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import re
 from collections.abc import Iterable
 
@@ -24,10 +23,6 @@ class Secret:
     def reveal(self) -> str:
         """The secret itself, for the request body only."""
         return self._value
-
-    def matches(self, other: str) -> bool:
-        """Constant-time comparison with another string."""
-        return hmac.compare_digest(self._value.encode("utf-8"), other.encode("utf-8"))
 
     def __repr__(self) -> str:
         return f"Secret('{MASK}')"

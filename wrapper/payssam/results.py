@@ -16,11 +16,11 @@ from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import Unset
 
 from .states import BillState, CashTrader, CodeEnum, PayType, from_code
+from .validation import PRICE as AMOUNT
 
 KST = timezone(timedelta(hours=9), "KST")
 
 _TIMESTAMP = re.compile(r"[0-9]{14}")
-_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 class FieldFormatError(ValueError):
@@ -87,7 +87,7 @@ def parse_amount(name: str, value: str | Unset) -> int | None:
     text = optional(value)
     if text is None:
         return None
-    if not _DIGITS.fullmatch(text):
+    if not AMOUNT.fullmatch(text):
         raise FieldFormatError(name, "is not 1 to 10 digits")
     return int(text)
 
