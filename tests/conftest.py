@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "mock"))
+
+from payssam import AsyncPaySsam, PaySsam  # noqa: E402
 
 from prism import Prism  # noqa: E402
 
@@ -25,6 +28,22 @@ settings.load_profile("payssam")
 APIKEY = "TEST-API-KEY-TALK"
 MEMBER = "TEST-MEMBER-FOR-API"
 MERCHANT = "TEST-MERCHANT-FOR-API"
+OFFLINE_URL = "http://127.0.0.1:9"  # never contacted: offline clients send to a MockTransport
+SANDBOX: dict[str, Any] = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "base_url": OFFLINE_URL}
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def offline_client(handler: Handler, **settings: Any) -> PaySsam:
+    """A blocking client with the sandbox settings (or these) whose requests go to handler."""
+    return PaySsam(**{**SANDBOX, **settings}, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+
+
+def offline_async_client(handler: Handler, **settings: Any) -> AsyncPaySsam:
+    """An awaitable client with the sandbox settings (or these) whose requests go to handler."""
+    return AsyncPaySsam(
+        **{**SANDBOX, **settings}, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,9 @@ import pytest
 
 import payssam
 
-BASE_URL = "http://127.0.0.1:9"
-APIKEY = "TEST-API-KEY-TALK"
-MEMBER = "TEST-MEMBER-FOR-API"
-MERCHANT = "TEST-MERCHANT-FOR-API"
+from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL, SANDBOX, offline_async_client, offline_client
+
 BILL_ID = "1234567890ABCDEFGHIJ"
-GOOD: dict[str, Any] = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "base_url": BASE_URL}
 ENV = {
     "PAYSSAM_APIKEY": APIKEY,
     "PAYSSAM_MEMBER": MEMBER,
@@ -57,18 +54,6 @@ class Recorder:
         """The JSON body of the last request."""
         loaded: dict[str, Any] = json.loads(self.last.content)
         return loaded
-
-
-def sync_client(recorder: Recorder, **overrides: Any) -> payssam.PaySsam:
-    """A blocking client with the good settings, overridden, sending to recorder."""
-    settings = {**GOOD, **overrides}
-    return payssam.PaySsam(**settings, http_client=httpx.Client(transport=httpx.MockTransport(recorder)))
-
-
-def async_client(recorder: Recorder, **overrides: Any) -> payssam.AsyncPaySsam:
-    """An awaitable client with the good settings, overridden, sending to recorder."""
-    settings = {**GOOD, **overrides}
-    return payssam.AsyncPaySsam(**settings, http_client=httpx.AsyncClient(transport=httpx.MockTransport(recorder)))
 
 
 # --------------------------------------------------------------------------- construction
@@ -120,7 +105,7 @@ BAD_SETTINGS: list[Any] = [
 def test_bad_setting_is_a_validation_error_naming_it(
     cls: type[payssam.PaySsam | payssam.AsyncPaySsam], field: str, value: object
 ) -> None:
-    settings = {**GOOD, field: value}
+    settings = {**SANDBOX, field: value}
     with pytest.raises(payssam.ValidationError) as info:
         cls(**settings)
     assert isinstance(info.value, ValueError)
@@ -139,19 +124,19 @@ def test_boundary_settings_are_accepted(cls: type[payssam.PaySsam | payssam.Asyn
 
 @pytest.mark.parametrize("timeout", [1, 2.5, httpx.Timeout(10.0, connect=1.0)])
 def test_good_timeouts_are_accepted(timeout: float | httpx.Timeout) -> None:
-    payssam.PaySsam(**GOOD, timeout=timeout)
+    payssam.PaySsam(**SANDBOX, timeout=timeout)
 
 
 def test_huge_int_timeout_is_a_validation_error() -> None:
     with pytest.raises(payssam.ValidationError):
-        payssam.PaySsam(**GOOD, timeout=10**400)
+        payssam.PaySsam(**SANDBOX, timeout=10**400)
 
 
 @pytest.mark.parametrize("base_url", ["http://127.0.0.1:9/?", "http://127.0.0.1:9/#"])
 def test_base_url_with_empty_query_or_fragment_is_refused(base_url: str) -> None:
     recorder = Recorder()
     try:
-        client = sync_client(recorder, base_url=base_url)
+        client = offline_client(recorder, base_url=base_url)
     except payssam.ValidationError as exc:
         assert exc.field == "base_url"
         return
@@ -162,12 +147,12 @@ def test_base_url_with_empty_query_or_fragment_is_refused(base_url: str) -> None
 @pytest.mark.parametrize("digest", ["md5", None])
 def test_non_callable_digest_is_a_validation_error(digest: object) -> None:
     with pytest.raises(payssam.ValidationError):
-        payssam.PaySsam(**GOOD, digest=digest)  # type: ignore[arg-type]
+        payssam.PaySsam(**SANDBOX, digest=digest)  # type: ignore[arg-type]
 
 
 def test_client_exposes_its_settings() -> None:
-    client = payssam.PaySsam(**GOOD)
-    assert (client.member, client.merchant, client.base_url) == (MEMBER, MERCHANT, BASE_URL)
+    client = payssam.PaySsam(**SANDBOX)
+    assert (client.member, client.merchant, client.base_url) == (MEMBER, MERCHANT, OFFLINE_URL)
 
 
 # --------------------------------------------------------------------------- from_env
@@ -290,7 +275,7 @@ BASES = [
 @pytest.mark.parametrize(("base_url", "prefix"), BASES)
 def test_read_request_sync(base_url: str, prefix: str) -> None:
     recorder = Recorder()
-    result = sync_client(recorder, base_url=base_url).read_bill(BILL_ID)
+    result = offline_client(recorder, base_url=base_url).read_bill(BILL_ID)
     assert isinstance(result, payssam.BillStatus)
     assert len(recorder.requests) == 1
     check_common(recorder.last, prefix + "/if/bill/read")
@@ -300,7 +285,7 @@ def test_read_request_sync(base_url: str, prefix: str) -> None:
 @pytest.mark.parametrize(("base_url", "prefix"), BASES)
 def test_cancel_request_sync(base_url: str, prefix: str) -> None:
     recorder = Recorder()
-    result = sync_client(recorder, base_url=base_url).cancel_bill(BILL_ID, 10000)
+    result = offline_client(recorder, base_url=base_url).cancel_bill(BILL_ID, 10000)
     assert isinstance(result, payssam.Cancellation)
     check_common(recorder.last, prefix + "/if/bill/cancel")
     check_cancel_body(recorder.body(), BILL_ID, "10000")
@@ -309,7 +294,7 @@ def test_cancel_request_sync(base_url: str, prefix: str) -> None:
 @pytest.mark.parametrize(("base_url", "prefix"), BASES)
 async def test_requests_async(base_url: str, prefix: str) -> None:
     recorder = Recorder()
-    client = async_client(recorder, base_url=base_url)
+    client = offline_async_client(recorder, base_url=base_url)
     assert isinstance(await client.read_bill(BILL_ID), payssam.BillStatus)
     check_common(recorder.last, prefix + "/if/bill/read")
     check_read_body(recorder.body(), BILL_ID)
@@ -320,13 +305,13 @@ async def test_requests_async(base_url: str, prefix: str) -> None:
 
 def test_prefixed_base_url_keeps_its_path() -> None:
     recorder = Recorder()
-    sync_client(recorder, base_url="http://127.0.0.1:9/partner/").read_bill("A1")
+    offline_client(recorder, base_url="http://127.0.0.1:9/partner/").read_bill("A1")
     assert recorder.last.url.path == "/partner/if/bill/read"
 
 
 def test_int_and_string_price_give_the_same_body() -> None:
     recorder = Recorder()
-    client = sync_client(recorder)
+    client = offline_client(recorder)
     client.cancel_bill("BILL1", 10000)
     as_int = recorder.last.content
     client.cancel_bill("BILL1", "10000")
@@ -337,7 +322,7 @@ def test_int_and_string_price_give_the_same_body() -> None:
 @pytest.mark.parametrize(("price", "sent"), [(0, "0"), (9_999_999_999, "9999999999"), ("0", "0"), ("1", "1")])
 def test_price_bounds_are_sent_as_digits(price: int | str, sent: str) -> None:
     recorder = Recorder()
-    sync_client(recorder).cancel_bill("B1", price)
+    offline_client(recorder).cancel_bill("B1", price)
     check_cancel_body(recorder.body(), "B1", sent)
 
 
@@ -346,7 +331,7 @@ def test_caller_http_client_headers_are_kept_and_user_agent_is_ours() -> None:
     http = httpx.Client(
         transport=httpx.MockTransport(recorder), headers={"X-Trace": "abc", "User-Agent": "someone-else/1"}
     )
-    payssam.PaySsam(**GOOD, http_client=http).read_bill(BILL_ID)
+    payssam.PaySsam(**SANDBOX, http_client=http).read_bill(BILL_ID)
     assert recorder.last.headers["x-trace"] == "abc"
     assert recorder.last.headers["user-agent"].startswith("payssam-python/")
 
@@ -359,14 +344,14 @@ BAD_PRICES: list[Any] = [-1, 10**10, "1,000", "-5", "", " 5", "5 ", "1e3", "1234
 async def test_bad_bill_id_is_refused_before_sending(bill_id: Any) -> None:
     recorder = Recorder()
     calls: list[Callable[[], object]] = [
-        lambda: sync_client(recorder).read_bill(bill_id),
-        lambda: sync_client(recorder).cancel_bill(bill_id, 10000),
+        lambda: offline_client(recorder).read_bill(bill_id),
+        lambda: offline_client(recorder).cancel_bill(bill_id, 10000),
     ]
     for call in calls:
         with pytest.raises(payssam.ValidationError) as info:
             call()
         assert info.value.field == "bill_id"
-    client = async_client(recorder)
+    client = offline_async_client(recorder)
     with pytest.raises(payssam.ValidationError) as info:
         await client.read_bill(bill_id)
     assert info.value.field == "bill_id"
@@ -380,10 +365,10 @@ async def test_bad_bill_id_is_refused_before_sending(bill_id: Any) -> None:
 async def test_bad_price_is_refused_before_sending(price: Any) -> None:
     recorder = Recorder()
     with pytest.raises(payssam.ValidationError) as info:
-        sync_client(recorder).cancel_bill(BILL_ID, price)
+        offline_client(recorder).cancel_bill(BILL_ID, price)
     assert info.value.field == "price"
     with pytest.raises(payssam.ValidationError) as info:
-        await async_client(recorder).cancel_bill(BILL_ID, price)
+        await offline_async_client(recorder).cancel_bill(BILL_ID, price)
     assert info.value.field == "price"
     assert recorder.requests == []
 
@@ -416,11 +401,11 @@ async def test_timeout_is_applied_to_every_request(
     extra: dict[str, Any] = {} if configured is None else {"timeout": configured}
     # The caller's own client timeout (1000 s) must not win over the configured one.
     http = httpx.Client(transport=httpx.MockTransport(recorder), timeout=1000)
-    client = payssam.PaySsam(**GOOD, http_client=http, **extra)
+    client = payssam.PaySsam(**SANDBOX, http_client=http, **extra)
     client.read_bill(BILL_ID)
     client.cancel_bill(BILL_ID, 1)
     aclient = payssam.AsyncPaySsam(
-        **GOOD, http_client=httpx.AsyncClient(transport=httpx.MockTransport(recorder), timeout=1000), **extra
+        **SANDBOX, http_client=httpx.AsyncClient(transport=httpx.MockTransport(recorder), timeout=1000), **extra
     )
     await aclient.read_bill(BILL_ID)
     await aclient.cancel_bill(BILL_ID, 1)
@@ -433,7 +418,7 @@ async def test_timeout_is_applied_to_every_request(
 
 
 def test_context_manager_closes_its_own_http_client() -> None:
-    with payssam.PaySsam(**GOOD) as client:
+    with payssam.PaySsam(**SANDBOX) as client:
         assert isinstance(client, payssam.PaySsam)
         own = client._api.get_httpx_client()
         assert not own.is_closed
@@ -448,7 +433,7 @@ def test_context_manager_closes_its_own_http_client() -> None:
 def test_close_leaves_a_caller_http_client_open() -> None:
     recorder = Recorder()
     http = httpx.Client(transport=httpx.MockTransport(recorder))
-    with payssam.PaySsam(**GOOD, http_client=http) as client:
+    with payssam.PaySsam(**SANDBOX, http_client=http) as client:
         client.read_bill(BILL_ID)
     assert not http.is_closed
     with pytest.raises(RuntimeError, match="closed"):
@@ -459,7 +444,7 @@ def test_close_leaves_a_caller_http_client_open() -> None:
 
 
 def test_explicit_close_of_own_client() -> None:
-    client = payssam.PaySsam(**GOOD)
+    client = payssam.PaySsam(**SANDBOX)
     own = client._api.get_httpx_client()
     client.close()
     assert own.is_closed
@@ -468,7 +453,7 @@ def test_explicit_close_of_own_client() -> None:
 
 
 async def test_async_context_manager_closes_its_own_http_client() -> None:
-    async with payssam.AsyncPaySsam(**GOOD) as client:
+    async with payssam.AsyncPaySsam(**SANDBOX) as client:
         assert isinstance(client, payssam.AsyncPaySsam)
         own = client._api.get_async_httpx_client()
         assert not own.is_closed
@@ -483,7 +468,7 @@ async def test_async_context_manager_closes_its_own_http_client() -> None:
 async def test_async_close_leaves_a_caller_http_client_open() -> None:
     recorder = Recorder()
     http = httpx.AsyncClient(transport=httpx.MockTransport(recorder))
-    async with payssam.AsyncPaySsam(**GOOD, http_client=http) as client:
+    async with payssam.AsyncPaySsam(**SANDBOX, http_client=http) as client:
         await client.read_bill(BILL_ID)
     assert not http.is_closed
     with pytest.raises(RuntimeError, match="closed"):
@@ -494,7 +479,7 @@ async def test_async_close_leaves_a_caller_http_client_open() -> None:
 
 
 async def test_async_explicit_close_of_own_client() -> None:
-    client = payssam.AsyncPaySsam(**GOOD)
+    client = payssam.AsyncPaySsam(**SANDBOX)
     own = client._api.get_async_httpx_client()
     await client.close()
     assert own.is_closed
@@ -555,7 +540,7 @@ def free_port() -> int:
 
 @pytest.mark.usefixtures("no_proxy")
 def test_real_read_timeout(silent_server: int) -> None:
-    with payssam.PaySsam(**{**GOOD, "base_url": f"http://127.0.0.1:{silent_server}"}, timeout=0.3) as client:
+    with payssam.PaySsam(**{**SANDBOX, "base_url": f"http://127.0.0.1:{silent_server}"}, timeout=0.3) as client:
         started = time.monotonic()
         with pytest.raises(payssam.TransportTimeoutError) as info:
             client.read_bill(BILL_ID)
@@ -566,7 +551,8 @@ def test_real_read_timeout(silent_server: int) -> None:
 
 @pytest.mark.usefixtures("no_proxy")
 async def test_real_read_timeout_async(silent_server: int) -> None:
-    async with payssam.AsyncPaySsam(**{**GOOD, "base_url": f"http://127.0.0.1:{silent_server}"}, timeout=0.3) as client:
+    base_url = f"http://127.0.0.1:{silent_server}"
+    async with payssam.AsyncPaySsam(**{**SANDBOX, "base_url": base_url}, timeout=0.3) as client:
         started = time.monotonic()
         with pytest.raises(payssam.TransportTimeoutError):
             await client.cancel_bill(BILL_ID, 1)
@@ -576,7 +562,7 @@ async def test_real_read_timeout_async(silent_server: int) -> None:
 
 @pytest.mark.usefixtures("no_proxy")
 def test_refused_connection_is_a_transport_error() -> None:
-    client = payssam.PaySsam(**{**GOOD, "base_url": f"http://127.0.0.1:{free_port()}"}, timeout=2.0)
+    client = payssam.PaySsam(**{**SANDBOX, "base_url": f"http://127.0.0.1:{free_port()}"}, timeout=2.0)
     with client, pytest.raises(payssam.TransportError) as info:
         client.read_bill(BILL_ID)
     assert not isinstance(info.value, payssam.TransportTimeoutError)
@@ -585,7 +571,8 @@ def test_refused_connection_is_a_transport_error() -> None:
 
 @pytest.mark.usefixtures("no_proxy")
 async def test_refused_connection_is_a_transport_error_async() -> None:
-    async with payssam.AsyncPaySsam(**{**GOOD, "base_url": f"http://127.0.0.1:{free_port()}"}, timeout=2.0) as client:
+    base_url = f"http://127.0.0.1:{free_port()}"
+    async with payssam.AsyncPaySsam(**{**SANDBOX, "base_url": base_url}, timeout=2.0) as client:
         with pytest.raises(payssam.TransportError) as info:
             await client.read_bill(BILL_ID)
     assert not isinstance(info.value, payssam.TransportTimeoutError)

@@ -7,7 +7,6 @@ answers come from the named examples of openapi/payssam-v1.json.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -22,19 +21,16 @@ from payssam_api_client.models.approval import Approval
 from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import UNSET
 
-from conftest import SPEC_PATH
+from conftest import OFFLINE_URL, SPEC_PATH, Handler, offline_async_client, offline_client
 from oracle import response_examples
 
 SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 
 READ_PATH = "/if/bill/read"
 CANCEL_PATH = "/if/bill/cancel"
-BASE_URL = "http://127.0.0.1:9"
 BILL_ID = "BILL0001"
 PRICE = 10000
 EXCERPT_MAX = 201  # 200 characters and an ellipsis
-
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def examples(path: str) -> dict[str, dict[str, Any]]:
@@ -69,37 +65,15 @@ def reply(status: int, body: object = None, *, raw: bytes | None = None) -> Hand
     return handler
 
 
-def sync_client(handler: Handler) -> payssam.PaySsam:
-    """A blocking client whose requests go to handler."""
-    return payssam.PaySsam(
-        "TEST-API-KEY-TALK",
-        "TEST-MEMBER",
-        "TEST-MERCHANT",
-        BASE_URL,
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
-    )
-
-
-def async_client(handler: Handler) -> payssam.AsyncPaySsam:
-    """An awaitable client whose requests go to handler."""
-    return payssam.AsyncPaySsam(
-        "TEST-API-KEY-TALK",
-        "TEST-MEMBER",
-        "TEST-MERCHANT",
-        BASE_URL,
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-    )
-
-
 def call_sync(op: str, handler: Handler) -> object:
     """Run one operation ("read" or "cancel") on a blocking client."""
-    client = sync_client(handler)
+    client = offline_client(handler)
     return client.read_bill(BILL_ID) if op == "read" else client.cancel_bill(BILL_ID, PRICE)
 
 
 async def call_async(op: str, handler: Handler) -> object:
     """Run one operation ("read" or "cancel") on an awaitable client."""
-    client = async_client(handler)
+    client = offline_async_client(handler)
     if op == "read":
         return await client.read_bill(BILL_ID)
     return await client.cancel_bill(BILL_ID, PRICE)
@@ -605,7 +579,7 @@ def check_transport_error(exc: payssam.PaySsamError, kind: type[httpx.TransportE
     assert isinstance(exc, payssam.TransportError)
     assert isinstance(exc.__cause__, kind)
     assert kind.__name__ in str(exc)
-    assert BASE_URL in str(exc)
+    assert OFFLINE_URL in str(exc)
 
 
 @pytest.mark.parametrize(("kind", "expected"), RAISERS)

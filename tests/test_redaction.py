@@ -11,6 +11,7 @@ import json
 import logging
 import pickle
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -19,13 +20,11 @@ import pytest
 import payssam
 from payssam.redaction import Secret, excerpt, mask_name, mask_phone, redact
 
+from conftest import MEMBER, MERCHANT, OFFLINE_URL, Handler, offline_async_client, offline_client
+
 KEY = "SECRET-KEY-0123456789abcdefXYZ"
-MEMBER = "TEST-MEMBER-FOR-API"
-MERCHANT = "TEST-MERCHANT-FOR-API"
-BASE_URL = "http://127.0.0.1:9"
 BILL_ID = "BILL0001"
 
-Handler = Callable[[httpx.Request], httpx.Response]
 
 READ_PAID = {
     "code": "0000",
@@ -81,18 +80,8 @@ def failing(exc: type[httpx.TransportError], message: str) -> Handler:
     return handler
 
 
-def sync_client(handler: Handler) -> payssam.PaySsam:
-    """A blocking client with KEY whose requests go to handler."""
-    return payssam.PaySsam(
-        KEY, MEMBER, MERCHANT, BASE_URL, http_client=httpx.Client(transport=httpx.MockTransport(handler))
-    )
-
-
-def async_client(handler: Handler) -> payssam.AsyncPaySsam:
-    """An awaitable client with KEY whose requests go to handler."""
-    return payssam.AsyncPaySsam(
-        KEY, MEMBER, MERCHANT, BASE_URL, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    )
+sync_client = partial(offline_client, apikey=KEY)
+async_client = partial(offline_async_client, apikey=KEY)
 
 
 def assert_clean(*texts: object) -> None:
@@ -129,7 +118,12 @@ def test_client_reprs_hide_the_key() -> None:
 
 
 def test_client_from_env_repr_hides_the_key() -> None:
-    env = {"PAYSSAM_APIKEY": KEY, "PAYSSAM_MEMBER": MEMBER, "PAYSSAM_MERCHANT": MERCHANT, "PAYSSAM_BASE_URL": BASE_URL}
+    env = {
+        "PAYSSAM_APIKEY": KEY,
+        "PAYSSAM_MEMBER": MEMBER,
+        "PAYSSAM_MERCHANT": MERCHANT,
+        "PAYSSAM_BASE_URL": OFFLINE_URL,
+    }
     assert_clean(repr(payssam.PaySsam.from_env(environ=env)), repr(payssam.AsyncPaySsam.from_env(environ=env)))
 
 
@@ -232,7 +226,7 @@ def test_api_error_code_cannot_carry_the_key() -> None:
 def test_validation_error_does_not_echo_a_bad_key(cls: type[payssam.PaySsam], apikey: str) -> None:
     assert len(apikey) > 32
     with pytest.raises(payssam.ValidationError) as info:
-        cls(apikey, MEMBER, MERCHANT, BASE_URL)
+        cls(apikey, MEMBER, MERCHANT, OFFLINE_URL)
     assert info.value.field == "apikey"
     assert_exception_clean(info.value)
     assert apikey not in str(info.value)
@@ -431,4 +425,4 @@ def test_secret_cannot_be_pickled_or_copied() -> None:
 
 def test_client_cannot_be_pickled() -> None:
     with pytest.raises(TypeError):
-        pickle.dumps(payssam.PaySsam(KEY, MEMBER, MERCHANT, BASE_URL))
+        pickle.dumps(payssam.PaySsam(KEY, MEMBER, MERCHANT, OFFLINE_URL))

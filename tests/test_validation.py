@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payssam import PaySsam, ValidationError, bill_hash
+from payssam import ValidationError, bill_hash
 
-from conftest import APIKEY, MEMBER, MERCHANT
+from conftest import APIKEY, MEMBER, MERCHANT, offline_client
 from oracle import request_schema, validator
 
 READ = "/if/bill/read"
@@ -62,11 +62,6 @@ class Recorder:
         return httpx.Response(200, json=self.answer)
 
 
-def client_for(recorder: Recorder, apikey: Any = APIKEY, member: Any = MEMBER, merchant: Any = MERCHANT) -> PaySsam:
-    http = httpx.Client(transport=httpx.MockTransport(recorder))
-    return PaySsam(apikey, member, merchant, "http://127.0.0.1:9", http_client=http)
-
-
 def as_sent(price: Any) -> Any:
     """What the body would carry for this price if it were not refused (ints become digit strings)."""
     return str(price) if isinstance(price, int | bool) else price
@@ -78,7 +73,7 @@ def test_read_accepts_exactly_what_the_contract_accepts(spec: dict[str, Any], bi
     oracle = validator(request_schema(spec, READ))
     candidate = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "bill_id": bill_id}
     recorder = Recorder(OK_READ)
-    with client_for(recorder) as client:
+    with offline_client(recorder) as client:
         try:
             client.read_bill(bill_id)
         except ValidationError as refused:
@@ -103,7 +98,7 @@ def test_cancel_accepts_exactly_what_the_contract_accepts(spec: dict[str, Any], 
         "hash": "0" * 64,
     }
     recorder = Recorder(OK_CANCEL)
-    with client_for(recorder) as client:
+    with offline_client(recorder) as client:
         try:
             client.cancel_bill(bill_id, price)
         except ValidationError as refused:
@@ -126,7 +121,7 @@ def test_credentials_accepted_exactly_when_the_contract_accepts_them(
     candidate = {"apikey": apikey, "member": member, "merchant": merchant, "bill_id": "ABC123"}
     recorder = Recorder(OK_READ)
     try:
-        client = client_for(recorder, apikey, member, merchant)
+        client = offline_client(recorder, apikey=apikey, member=member, merchant=merchant)
     except ValidationError as refused:
         assert refused.field in ("apikey", "member", "merchant")
         assert not oracle.is_valid(candidate)
@@ -151,7 +146,7 @@ def test_credentials_accepted_exactly_when_the_contract_accepts_them(
 )
 def test_errors_name_the_field_and_send_nothing(bill_id: Any, price: Any, field: str) -> None:
     recorder = Recorder(OK_CANCEL)
-    with client_for(recorder) as client, pytest.raises(ValidationError, match=f"^{field}: ") as refused:
+    with offline_client(recorder) as client, pytest.raises(ValidationError, match=f"^{field}: ") as refused:
         client.cancel_bill(bill_id, price)
     assert refused.value.field == field
     assert isinstance(refused.value, ValueError)
