@@ -43,6 +43,7 @@ vendor: $(PY_STAMP) ## Re-extract the vendor fragments from the docs page ($(SEE
 
 spec: $(PY_STAMP) $(SPEC_TOOLS) ## Merge fragments, apply the overlay, lint: writes openapi/payssam-v1.json
 	mkdir -p $(BUILD)
+	$(PY) -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding="utf-8"))' openapi/overlay.yaml
 	$(PY) openapi/tools/merge_fragments.py $(BUILD)/merged.json openapi/vendor/*.json
 	openapi/node_modules/.bin/openapi-format $(BUILD)/merged.json --no-sort \
 	  --overlayFile openapi/overlay.yaml -o $(SPEC) > $(BUILD)/openapi-format.log 2>&1 \

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.approval_ack_code import ApprovalAckCode
+from ..models.approval_ack_msg import ApprovalAckMsg
+
+T = TypeVar("T", bound="ApprovalAck")
+
+
+@_attrs_define
+class ApprovalAck:
+    """The only reply that stops PaySsam's retries: exactly this body [DOC]. Anything else and the approval is POSTed again
+    every hour for 24 hours [DOC].
+
+        Example:
+            {'code': '0000', 'msg': '성공하였습니다.'}
+
+        Attributes:
+            code (ApprovalAckCode):
+            msg (ApprovalAckMsg):
+    """
+
+    code: ApprovalAckCode
+    msg: ApprovalAckMsg
+
+    def to_dict(self) -> dict[str, Any]:
+        code = self.code.value
+
+        msg = self.msg.value
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "code": code,
+                "msg": msg,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        code = ApprovalAckCode(d.pop("code"))
+
+        msg = ApprovalAckMsg(d.pop("msg"))
+
+        approval_ack = cls(
+            code=code,
+            msg=msg,
+        )
+
+        return approval_ack
