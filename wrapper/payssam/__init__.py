@@ -2,10 +2,18 @@
 
 The HTTP layer is generated from openapi/payssam-v1.json (package
 payssam_api_client); this package adds the hash, validation, typed results and
-errors, timeouts and secrets hygiene.
+errors, timeouts, the approval-callback helpers and secrets hygiene.
 """
 
 from ._version import __version__
+from .callbacks import (
+    APPROVAL_ACK,
+    APPROVAL_ACK_CONTENT_TYPE,
+    Approval,
+    ApprovalRejectedError,
+    parse_approval,
+    verify_approval,
+)
 from .client import AsyncPaySsam, PaySsam
 from .config import DEFAULT_TIMEOUT
 from .errors import (
@@ -25,16 +33,22 @@ from .errors import (
     ValidationError,
 )
 from .hashing import Digest, bill_hash, sha256_hex
-from .results import KST, BillStatus, Cancellation
+from .ids import new_bill_id
+from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 from .states import BillState, CashTrader, PayType
+from .validation import KST
 
 __all__ = [
+    "APPROVAL_ACK",
+    "APPROVAL_ACK_CONTENT_TYPE",
     "DEFAULT_TIMEOUT",
     "KST",
     "AccessDeniedError",
     "AlreadyCancelledError",
     "AlreadyPaidError",
     "ApiError",
+    "Approval",
+    "ApprovalRejectedError",
     "AsyncPaySsam",
     "BillNotFoundError",
     "BillState",
@@ -42,6 +56,7 @@ __all__ = [
     "CallbackSyncError",
     "Cancellation",
     "CashTrader",
+    "Destruction",
     "Digest",
     "DuplicateBillIdError",
     "PaySsam",
@@ -49,11 +64,16 @@ __all__ = [
     "PayType",
     "ProcessingError",
     "ProtocolError",
+    "Resend",
+    "SentBill",
     "ServerSystemError",
     "TransportError",
     "TransportTimeoutError",
     "ValidationError",
     "__version__",
     "bill_hash",
+    "new_bill_id",
+    "parse_approval",
     "sha256_hex",
+    "verify_approval",
 ]

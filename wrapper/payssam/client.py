@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from datetime import date
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -22,7 +23,7 @@ from .errors import TransportError, TransportTimeoutError
 from .hashing import DEFAULT_DIGEST, Digest
 from .operations import Call
 from .redaction import redact
-from .results import BillStatus, Cancellation
+from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 
 logger = logging.getLogger("payssam")
 logger.addHandler(logging.NullHandler())
@@ -139,6 +140,43 @@ class PaySsam(_ClientBase):
         """Cancel a paid bill's approval; price is the paid amount in won."""
         return self._send(operations.cancel(self._config, bill_id, price))
 
+    def send_bill(
+        self,
+        bill_id: str,
+        price: int | str,
+        *,
+        phone: str,
+        customer_name: str,
+        product_name: str,
+        callback_url: str,
+        message: str | None = None,
+        issuer: str | None = None,
+        expires_on: date | None = None,
+    ) -> SentBill:
+        """Create a bill and send it to the customer's phone by KakaoTalk; the answer has its short URL."""
+        return self._send(
+            operations.send(
+                self._config,
+                bill_id,
+                price,
+                phone=phone,
+                customer_name=customer_name,
+                product_name=product_name,
+                callback_url=callback_url,
+                message=message,
+                issuer=issuer,
+                expires_on=expires_on,
+            )
+        )
+
+    def resend_bill(self, bill_id: str) -> Resend:
+        """Send an unpaid bill's KakaoTalk message again."""
+        return self._send(operations.resend(self._config, bill_id))
+
+    def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
+        """Destroy an unpaid bill so it can no longer be paid; price is the bill's price in won."""
+        return self._send(operations.destroy(self._config, bill_id, price))
+
     def _send(self, call: Call[Result]) -> Result:
         self._check_open()
         started = self._before(call)
@@ -201,6 +239,43 @@ class AsyncPaySsam(_ClientBase):
     async def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
         """Cancel a paid bill's approval; price is the paid amount in won."""
         return await self._send(operations.cancel(self._config, bill_id, price))
+
+    async def send_bill(
+        self,
+        bill_id: str,
+        price: int | str,
+        *,
+        phone: str,
+        customer_name: str,
+        product_name: str,
+        callback_url: str,
+        message: str | None = None,
+        issuer: str | None = None,
+        expires_on: date | None = None,
+    ) -> SentBill:
+        """Create a bill and send it to the customer's phone by KakaoTalk; the answer has its short URL."""
+        return await self._send(
+            operations.send(
+                self._config,
+                bill_id,
+                price,
+                phone=phone,
+                customer_name=customer_name,
+                product_name=product_name,
+                callback_url=callback_url,
+                message=message,
+                issuer=issuer,
+                expires_on=expires_on,
+            )
+        )
+
+    async def resend_bill(self, bill_id: str) -> Resend:
+        """Send an unpaid bill's KakaoTalk message again."""
+        return await self._send(operations.resend(self._config, bill_id))
+
+    async def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
+        """Destroy an unpaid bill so it can no longer be paid; price is the bill's price in won."""
+        return await self._send(operations.destroy(self._config, bill_id, price))
 
     async def _send(self, call: Call[Result]) -> Result:
         self._check_open()

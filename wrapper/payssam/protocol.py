@@ -55,12 +55,14 @@ def _field_types(model: type[Any]) -> dict[str, tuple[type, ...]]:
     return accepted
 
 
-def _check_types(model: Envelope) -> None:
-    for name, classes in _field_types(type(model)).items():
+def check_field_types(model: object) -> None:
+    """Refuse a generated model whose from_dict kept a value of the wrong JSON type (it never casts)."""
+    kind: type = type(model)
+    for name, classes in _field_types(kind).items():
         value = getattr(model, name)
         if not isinstance(value, classes):
             expected = " or ".join(c.__name__ for c in classes if c is not Unset)
-            raise TypeError(f"{name} is {type(value).__name__}, not {expected}")
+            raise FieldFormatError(name, f"is {type(value).__name__}, not {expected}")
 
 
 def _scrub(model: Envelope, secrets: tuple[str, ...]) -> None:
@@ -95,7 +97,7 @@ def decode(
         raise protocol_error("answer is not a JSON object")
     try:
         parsed = model.from_dict(data)
-        _check_types(parsed)
+        check_field_types(parsed)
     except KeyError as missing:
         raise protocol_error(f"answer lacks the required field {missing}") from None
     except (TypeError, ValueError) as wrong:

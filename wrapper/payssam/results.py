@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, TypedDict
 
 from payssam_api_client.models.approval import Approval
+from payssam_api_client.models.bill_result import BillResult
 from payssam_api_client.models.cancel_bill import CancelBill
+from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 from payssam_api_client.types import Unset
 
 from .states import BillState, CashTrader, CodeEnum, PayType, from_code
+from .validation import KST
 from .validation import PRICE as AMOUNT
 
-KST = timezone(timedelta(hours=9), "KST")
-
 _TIMESTAMP = re.compile(r"[0-9]{14}")
+_SHORT_URL = re.compile(r"https?://[^\s]+")
 
 
 class FieldFormatError(ValueError):
@@ -62,6 +64,34 @@ class Cancellation:
     cancelled_at: datetime | None
     message: str
     raw: CancelBill = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SentBill:
+    """The answer to a successful send: the bill exists (unpaid) and its short URL went out by KakaoTalk."""
+
+    bill_id: str
+    short_url: str
+    message: str
+    raw: SentBillModel = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resend:
+    """The answer to a successful resend: the KakaoTalk message went out again."""
+
+    bill_id: str
+    message: str
+    raw: BillResult = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Destruction:
+    """The answer to a successful destroy: the unpaid bill can no longer be paid."""
+
+    bill_id: str
+    message: str
+    raw: BillResult = field(repr=False, compare=False)
 
 
 def optional(value: str | Unset) -> str | None:
@@ -117,13 +147,43 @@ def _same_bill(echoed: str | Unset, bill_id: str) -> str:
     return bill_id
 
 
-def bill_status(model: Approval, bill_id: str) -> BillStatus:
-    """Type a successful read answer."""
+class ApprovalFields(Protocol):
+    """The appr_* fields shared by the read answer and the approval callback."""
+
+    appr_state: str | Unset
+    appr_pay_type: str | Unset
+    appr_price: str | Unset
+    appr_dt: str | Unset
+    appr_origin_dt: str | Unset
+    appr_num: str | Unset
+    appr_origin_num: str | Unset
+    appr_monthly: str | Unset
+    appr_cash_trader: str | Unset
+
+
+class TypedApproval(TypedDict):
+    """The typed form of ApprovalFields, as BillStatus and the callback's Approval carry it."""
+
+    state: BillState
+    state_code: str | None
+    price: int | None
+    pay_type: PayType | None
+    pay_type_code: str | None
+    approved_at: datetime | None
+    original_approved_at: datetime | None
+    approval_number: str | None
+    original_approval_number: str | None
+    installment_months: int | None
+    cash_trader: CashTrader | None
+    cash_trader_code: str | None
+
+
+def approval_fields(model: ApprovalFields) -> TypedApproval:
+    """Type the appr_* fields; a malformed one raises FieldFormatError naming it."""
     state, state_code = _code(BillState, model.appr_state)
     pay_type, pay_type_code = _code(PayType, model.appr_pay_type)
     cash_trader, cash_trader_code = _code(CashTrader, model.appr_cash_trader)
-    return BillStatus(
-        bill_id=_same_bill(model.bill_id, bill_id),
+    return TypedApproval(
         state=state or BillState.UNKNOWN,
         state_code=state_code,
         price=parse_amount("appr_price", model.appr_price),
@@ -136,6 +196,14 @@ def bill_status(model: Approval, bill_id: str) -> BillStatus:
         installment_months=parse_amount("appr_monthly", model.appr_monthly),
         cash_trader=cash_trader,
         cash_trader_code=cash_trader_code,
+    )
+
+
+def bill_status(model: Approval, bill_id: str) -> BillStatus:
+    """Type a successful read answer."""
+    return BillStatus(
+        bill_id=_same_bill(model.bill_id, bill_id),
+        **approval_fields(model),
         message=envelope_message(model),
         raw=model,
     )
@@ -151,3 +219,23 @@ def cancellation(model: CancelBill, bill_id: str) -> Cancellation:
         message=envelope_message(model),
         raw=model,
     )
+
+
+def sent_bill(model: SentBillModel, bill_id: str) -> SentBill:
+    """Type a successful send answer; without its short URL the bill cannot be shared."""
+    short_url = optional(model.short_url)
+    if short_url is None or not _SHORT_URL.fullmatch(short_url):
+        raise FieldFormatError("shortURL", "is missing or not an http(s) URL")
+    return SentBill(
+        bill_id=_same_bill(model.bill_id, bill_id), short_url=short_url, message=envelope_message(model), raw=model
+    )
+
+
+def resend(model: BillResult, bill_id: str) -> Resend:
+    """Type a successful resend answer."""
+    return Resend(bill_id=_same_bill(model.bill_id, bill_id), message=envelope_message(model), raw=model)
+
+
+def destruction(model: BillResult, bill_id: str) -> Destruction:
+    """Type a successful destroy answer."""
+    return Destruction(bill_id=_same_bill(model.bill_id, bill_id), message=envelope_message(model), raw=model)

@@ -7,17 +7,23 @@ that spec as the oracle, so a rule that drifts from the contract fails a test.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from .errors import ValidationError
 
 BILL_ID = re.compile(r"[A-Za-z0-9]{1,20}")
 PRICE = re.compile(r"[0-9]{1,10}")
 PHONE = re.compile(r"01[0-9]{8,9}")
+CALLBACK_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~:/?\[\]@!$&'()*+,;=%-]*)?")
 MAX_PRICE = 9_999_999_999
 
 APIKEY_MAX = 32
 MEMBER_MAX = 30
 MERCHANT_MAX = 30
+ISSUER_MAX = 50
+KST = timezone(timedelta(hours=9), "KST")
+URL_MAX = 2048
 
 
 def _text(field: str, value: object) -> str:
@@ -64,4 +70,41 @@ def credential(field: str, value: object, max_length: int, *, secret: bool = Fal
     if not 1 <= len(value) <= max_length:
         shown = "" if secret else f" (got {len(value)})"
         raise ValidationError(field, f"must be 1 to {max_length} characters{shown}")
+    return value
+
+
+def text(field: str, value: object, max_length: int | None = None) -> str:
+    """Free text that must not be empty (or blank), nor longer than max_length when one is documented."""
+    checked = _text(field, value)
+    if not checked.strip():
+        raise ValidationError(field, "must not be empty")
+    if max_length is not None and len(checked) > max_length:
+        raise ValidationError(field, f"must be at most {max_length} characters (got {len(checked)})")
+    return checked
+
+
+def callback_url(value: object, field: str = "callback_url") -> str:
+    """An absolute http(s) URL: a host (and port), then a path; no user info, spaces or #fragment."""
+    url = _text(field, value)
+    if len(url) > URL_MAX:
+        raise ValidationError(field, f"must be at most {URL_MAX} characters")
+    if not CALLBACK_URL.fullmatch(url):
+        raise ValidationError(
+            field, "must be http(s)://host[:port][/path] in URI characters, without user info or #fragment"
+        )
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        raise ValidationError(field, "has an invalid port") from None
+    if port == 0:
+        raise ValidationError(field, "must not use port 0")
+    return url
+
+
+def expiry(value: object, field: str = "expires_on") -> date:
+    """A last payment day (sent as YYYY-MM-DD); a datetime is refused, its time would be silently dropped."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(field, f"must be a datetime.date, not {type(value).__name__}")
+    if value < datetime.now(KST).date():
+        raise ValidationError(field, f"is {value.isoformat()}, already past in Korea time")
     return value

@@ -19,9 +19,9 @@ class SendBill:
     Attributes:
         bill_id (str): 청구서 ID, letters/digits, at most 20, unique per partner; reuse answers 9800 [DOC]. Dev
             environment: business number (10 digits) + 10 free characters [DOC]. Example: 1234567890ABCDEFGHIJ.
-        callback_url (str): Where PaySsam POSTs the approval once the bill is paid [DOC]. [OPEN] Absolute http(s) URL
-            without user info; the length cap is ours (the usual URL limit), the docs give none. Example:
-            https://partner.example/payssam/approval.
+        callback_url (str): Where PaySsam POSTs the approval once the bill is paid [DOC]. [OPEN] Absolute http(s) URL in
+            URI characters (RFC 3986), without user info or #fragment; the length cap is ours (the usual URL limit), the
+            docs give none. Example: https://partner.example/payssam/approval.
         hash_ (str): 통신 암호 키. Preimage `{bill_id},{phone},{price}`: send carries a phone, so three parts [DOC]; digest
             SHA-256, lowercase hex [3P]. Example: f10c27d16da1e527e34fceb5bd327f75e9fb07099a642ed2c04ec87e433e8055.
         member_nm (str): The customer's name, shown in the KakaoTalk message [DOC]. Personal data. [OPEN] No length is
@@ -29,12 +29,12 @@ class SendBill:
         phone (str): The customer's mobile number, digits only [DOC]; KakaoTalk reaches mobiles, so 01 followed by 8 or
             9 digits [3P]. Personal data. Example: 01012345678.
         price (str): 결제 금액, the exact digit string that enters the hash [DOC]. Example: 10000.
-        product_nm (str): What is billed [DOC]. [OPEN] No length is documented; only emptiness is refused. Example: 11월
-            수강료.
+        product_nm (str): What is billed [DOC]. [OPEN] No length is documented; only empty or blank text is refused.
+            Example: 11월 수강료.
         bill_issuer (str | Unset): Issuer name shown to the customer, at most 50; defaults to the business name [DOC].
             Example: 페이민트 학원.
-        message (str | Unset): Extra text in the KakaoTalk message [DOC]. [OPEN] No length is documented. Example: 11월
-            수강료 청구서입니다..
+        message (str | Unset): Extra text in the KakaoTalk message [DOC]. [OPEN] No length is documented; blank text is
+            refused. Example: 11월 수강료 청구서입니다..
         expire_dt (datetime.date | Unset): Last day the bill can be paid, YYYY-MM-DD, valid until that midnight [DOC].
             Example: 2026-12-31.
     """

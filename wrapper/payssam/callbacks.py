@@ -1,0 +1,159 @@
+"""The approval callback (승인 동기화): parse it, acknowledge it, verify it by reading the bill back.
+
+PaySsam signs nothing: the body's only secret is the partner's own apikey, which
+is compared in constant time, and the approval is trusted only once a read of
+the same bill says PAID at the same price.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, overload
+
+from payssam_api_client.models.approval_callback import ApprovalCallback
+
+from . import validation
+from .errors import BillNotFoundError, PaySsamError, ValidationError
+from .protocol import check_field_types
+from .redaction import MASK, Secret
+from .results import FieldFormatError, approval_fields
+from .states import BillState, CashTrader, PayType
+
+if TYPE_CHECKING:
+    from .client import AsyncPaySsam, PaySsam
+    from .results import BillStatus
+
+APPROVAL_ACK: Final[bytes] = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
+"""The exact reply body that stops PaySsam's hourly retries (send it with APPROVAL_ACK_CONTENT_TYPE)."""
+
+APPROVAL_ACK_CONTENT_TYPE: Final[str] = "application/json; charset=utf-8"
+
+
+class ApprovalRejectedError(PaySsamError):
+    """An approval that must not be acted on: wrong apikey, or the bill read back disagrees."""
+
+    def __init__(self, bill_id: str, reason: str) -> None:
+        self.bill_id = bill_id
+        self.reason = reason
+        super().__init__(f"approval for bill {bill_id} rejected: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """An approval as PaySsam pushed it; not trusted until verify_approval() confirms it."""
+
+    bill_id: str
+    state: BillState
+    state_code: str | None
+    price: int | None
+    pay_type: PayType | None
+    pay_type_code: str | None
+    approved_at: datetime | None
+    original_approved_at: datetime | None
+    approval_number: str | None
+    original_approval_number: str | None
+    installment_months: int | None
+    cash_trader: CashTrader | None
+    cash_trader_code: str | None
+    apikey: Secret = field(repr=False, compare=False)
+    raw: ApprovalCallback = field(repr=False, compare=False)
+
+
+def _json_object(body: bytes | str | Mapping[str, object]) -> dict[str, Any]:
+    if isinstance(body, Mapping):
+        return dict(body)
+    if isinstance(body, bytes | bytearray):
+        try:
+            body = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError("body", "is not UTF-8") from None
+    if not isinstance(body, str):
+        raise ValidationError("body", f"must be bytes, str or a mapping, not {type(body).__name__}")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ValidationError("body", "is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationError("body", "must be a JSON object")
+    return data
+
+
+def parse_approval(body: bytes | str | Mapping[str, object]) -> Approval:
+    """Type a callback body; anything off the contract raises ValidationError naming the field."""
+    data = _json_object(body)
+    try:
+        model = ApprovalCallback.from_dict(data)
+        check_field_types(model)
+        typed = approval_fields(model)
+    except KeyError as missing:
+        raise ValidationError(str(missing.args[0]), "is missing") from None
+    except FieldFormatError as wrong:
+        raise ValidationError(wrong.name, str(wrong).removeprefix(wrong.name).strip()) from None
+    apikey = validation.credential("apikey", model.apikey, validation.APIKEY_MAX, secret=True)
+    bill_id = validation.bill_id(model.bill_id)
+    model.apikey = MASK
+    return Approval(bill_id=bill_id, **typed, apikey=Secret(apikey), raw=model)
+
+
+def _check_apikey(approval: Approval, own: Secret) -> None:
+    given, expected = approval.apikey.reveal().encode("utf-8"), own.reveal().encode("utf-8")
+    if not hmac.compare_digest(given, expected):
+        raise ApprovalRejectedError(approval.bill_id, "apikey is not this client's")
+
+
+def _confirm(approval: Approval, status: BillStatus, expected_price: object) -> BillStatus:
+    """The read-back agrees with the approval (and with the price the caller billed)."""
+    if status.state is not BillState.PAID:
+        raise ApprovalRejectedError(approval.bill_id, f"PaySsam says the bill is {status.state.name}, not PAID")
+    if approval.price is None or status.price != approval.price:
+        raise ApprovalRejectedError(approval.bill_id, "approved price differs from the bill's")
+    if expected_price is not None and status.price != int(validation.price(expected_price, "expected_price")):
+        raise ApprovalRejectedError(approval.bill_id, "paid price differs from the expected price")
+    if approval.approval_number is not None and approval.approval_number != status.approval_number:
+        raise ApprovalRejectedError(approval.bill_id, "approval number differs from the bill's")
+    return status
+
+
+def _verify_sync(approval: Approval, client: PaySsam, expected_price: object) -> BillStatus:
+    _check_apikey(approval, client._config.apikey)
+    try:
+        status = client.read_bill(approval.bill_id)
+    except BillNotFoundError:
+        raise ApprovalRejectedError(approval.bill_id, "PaySsam knows no such bill") from None
+    return _confirm(approval, status, expected_price)
+
+
+async def _verify_async(approval: Approval, client: AsyncPaySsam, expected_price: object) -> BillStatus:
+    _check_apikey(approval, client._config.apikey)
+    try:
+        status = await client.read_bill(approval.bill_id)
+    except BillNotFoundError:
+        raise ApprovalRejectedError(approval.bill_id, "PaySsam knows no such bill") from None
+    return _confirm(approval, status, expected_price)
+
+
+@overload
+def verify_approval(approval: Approval, client: PaySsam, *, expected_price: int | str | None = None) -> BillStatus: ...
+@overload
+def verify_approval(
+    approval: Approval, client: AsyncPaySsam, *, expected_price: int | str | None = None
+) -> Coroutine[Any, Any, BillStatus]: ...
+def verify_approval(
+    approval: Approval, client: PaySsam | AsyncPaySsam, *, expected_price: int | str | None = None
+) -> BillStatus | Coroutine[Any, Any, BillStatus]:
+    """Confirm an approval: apikey checked in constant time, then the bill read back PAID at its price.
+
+    With an AsyncPaySsam the result is awaitable. Raises ApprovalRejectedError when the approval is
+    not genuine; transport and API errors propagate (do not acknowledge: PaySsam will retry).
+    """
+    from .client import AsyncPaySsam
+
+    if expected_price is not None:
+        validation.price(expected_price, "expected_price")
+    if isinstance(client, AsyncPaySsam):
+        return _verify_async(approval, client, expected_price)
+    return _verify_sync(approval, client, expected_price)
