@@ -114,11 +114,14 @@ def send(
     bid = validation.bill_id(bill_id)
     amount = validation.price(price)
     mobile = validation.phone(phone)
+    name = validation.text("customer_name", customer_name)
+    # The customer's name is personal data: kept out of error texts and excerpts if echoed back.
+    hidden = (*config.secrets, name)
     bill = SendBill(
         bill_id=bid,
         callback_url=validation.callback_url(callback_url),
         hash_=config.digest(hash_preimage(bid, amount, mobile)),
-        member_nm=validation.text("customer_name", customer_name),
+        member_nm=name,
         phone=mobile,
         price=amount,
         product_nm=validation.text("product_name", product_name),
@@ -132,7 +135,7 @@ def send(
         bill_id=bid,
         request=_prepare(config, make_url_n_talk._get_kwargs(body=body)),
         parse=lambda status, content: decode(
-            status, content, SentBillModel, lambda model: results.sent_bill(model, bid), config.secrets
+            status, content, SentBillModel, lambda model: results.sent_bill(model, bid), hidden
         ),
     )
 

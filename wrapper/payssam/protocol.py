@@ -25,6 +25,7 @@ from .results import FieldFormatError, HasMessage, envelope_message
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
+MAY_HAVE_TAKEN_EFFECT = "the operation may have taken effect, read the bill to confirm"
 
 
 class Envelope(HasMessage, Protocol):
@@ -101,7 +102,8 @@ def decode(
     except KeyError as missing:
         raise protocol_error(f"answer lacks the required field {missing}") from None
     except (TypeError, ValueError) as wrong:
-        raise protocol_error(f"answer does not fit the contract: {wrong}") from None
+        taken = f"; the code was {SUCCESS}, so {MAY_HAVE_TAKEN_EFFECT}" if data.get("code") == SUCCESS else ""
+        raise protocol_error(f"answer does not fit the contract: {wrong}{taken}") from None
     if not CODE.fullmatch(parsed.code):
         raise protocol_error("answer's code is not four digits")
     _scrub(parsed, secrets)
@@ -110,6 +112,4 @@ def decode(
     try:
         return build(parsed)
     except FieldFormatError as wrong:
-        raise protocol_error(
-            f"code {SUCCESS} but {wrong}; the operation may have taken effect, read the bill to confirm"
-        ) from None
+        raise protocol_error(f"code {SUCCESS} but {wrong}; {MAY_HAVE_TAKEN_EFFECT}") from None

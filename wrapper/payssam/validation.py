@@ -15,7 +15,9 @@ from .errors import ValidationError
 BILL_ID = re.compile(r"[A-Za-z0-9]{1,20}")
 PRICE = re.compile(r"[0-9]{1,10}")
 PHONE = re.compile(r"01[0-9]{8,9}")
-CALLBACK_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~:/?\[\]@!$&'()*+,;=%-]*)?")
+CALLBACK_URL = re.compile(
+    r"https?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~:/?\[\]@!$&'()*+,;=%-]*)?"
+)
 MAX_PRICE = 9_999_999_999
 
 APIKEY_MAX = 32
@@ -29,6 +31,10 @@ URL_MAX = 2048
 def _text(field: str, value: object) -> str:
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a string, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "is not valid Unicode text (lone surrogate)") from None
     return value
 
 
@@ -65,8 +71,7 @@ def phone(value: object, field: str = "phone") -> str:
 
 def credential(field: str, value: object, max_length: int, *, secret: bool = False) -> str:
     """A non-empty credential of at most max_length characters; a secret is never echoed."""
-    if not isinstance(value, str):
-        raise ValidationError(field, f"must be a string, not {type(value).__name__}")
+    value = _text(field, value)
     if not 1 <= len(value) <= max_length:
         shown = "" if secret else f" (got {len(value)})"
         raise ValidationError(field, f"must be 1 to {max_length} characters{shown}")

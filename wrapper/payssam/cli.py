@@ -1,0 +1,461 @@
+"""The `payssam` command: the SDK's operations, the hash and bill ids from a shell.
+
+Output is `field: value` lines for people or one JSON object with --json for
+scripts; the exit status says what kind of failure happened (see EPILOG).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, NoReturn
+
+import httpx
+
+from ._version import __version__
+from .client import PaySsam
+from .config import DEFAULT_TIMEOUT, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from .errors import ApiError, PaySsamError, ProtocolError, TransportError, ValidationError
+from .hashing import bill_hash
+from .ids import new_bill_id
+from .redaction import MASK, mask_phone, redact
+from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+
+PROG = "payssam"
+EXIT_OK = 0
+EXIT_API = 1
+EXIT_INPUT = 2
+EXIT_FAILURE = 3
+
+DESCRIPTION = """\
+Command-line client for the PaySsam (결제선생) partner API v1: send, read, cancel,
+destroy and resend bills, compute the request hash, make new bill ids and run the
+local simulator.
+"""
+EPILOG = f"""\
+environment:
+  Each setting falls back to an environment variable: --base-url to {ENV_BASE_URL},
+  --member to {ENV_MEMBER}, --merchant to {ENV_MERCHANT}, --apikey-file to {ENV_APIKEY}
+  (the key itself). There is no --apikey flag: command-line arguments are visible to
+  other users in the process list.
+
+exit status:
+  0 success, 1 PaySsam answered an error code, 2 bad input, configuration or usage,
+  3 no answer or an answer that does not fit the contract.
+"""
+
+Result = BillStatus | Cancellation | SentBill | Resend | Destruction
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    """What a client needs, gathered from the flags and the environment."""
+
+    apikey: str = dataclasses.field(repr=False)
+    member: str
+    merchant: str
+    base_url: str
+    timeout: float | httpx.Timeout
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Outcome:
+    """A command's answer: the JSON object, and the text shown to people."""
+
+    data: dict[str, object]
+    text: str
+
+
+Connect = Callable[[], PaySsam]
+Handler = Callable[[argparse.Namespace, Connect], Outcome]
+
+
+class UsageError(Exception):
+    """Bad command-line arguments; raised instead of argparse's print-and-exit so main decides the output."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        self.parser = parser
+        super().__init__(message)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are exceptions and whose options are never abbreviated."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "allow_abbrev": False})
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _make_client(settings: Settings) -> PaySsam:
+    """The client for these settings (one place, so tests can answer offline)."""
+    return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, timeout=settings.timeout)
+
+
+def _setting(value: str | None, field: str, flag: str, env_name: str, environ: Mapping[str, str]) -> str:
+    """A flag's value, else its environment variable; missing in both is a ValidationError."""
+    found = value or environ.get(env_name, "")
+    if not found:
+        raise ValidationError(field, f"is not set: pass {flag} or set {env_name}")
+    return found
+
+
+def _read_apikey(path: str) -> str:
+    """The apikey held in a file, without surrounding whitespace; never echoed in errors."""
+    try:
+        key = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValidationError("apikey_file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise ValidationError("apikey_file", "is not UTF-8 text") from None
+    if not key:
+        raise ValidationError("apikey_file", "is empty")
+    return key
+
+
+def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    """The settings from the flags, each falling back to the SDK's environment variable."""
+    apikey = _read_apikey(args.apikey_file) if args.apikey_file else environ.get(ENV_APIKEY, "")
+    if not apikey:
+        raise ValidationError("apikey", f"is not set: pass --apikey-file PATH or set {ENV_APIKEY}")
+    return Settings(
+        apikey=apikey,
+        member=_setting(args.member, "member", "--member", ENV_MEMBER, environ),
+        merchant=_setting(args.merchant, "merchant", "--merchant", ENV_MERCHANT, environ),
+        base_url=_setting(args.base_url, "base_url", "--base-url", ENV_BASE_URL, environ),
+        timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+    )
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready value: enums by name, times in ISO 8601 with their offset."""
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _lines(data: Mapping[str, object]) -> str:
+    """One `field: value` line per known field; absent fields are left out."""
+    return "\n".join(f"{name}: {str(value).replace(chr(10), ' ')}" for name, value in data.items() if value is not None)
+
+
+def _outcome(result: Result, **shown: str) -> Outcome:
+    """The result's fields (all but raw); `shown` adds lines for people only, such as a masked phone."""
+    data = {f.name: _plain(getattr(result, f.name)) for f in dataclasses.fields(result) if f.name != "raw"}
+    return Outcome(data=data, text=_lines({**data, **shown}))
+
+
+def _hide(text: str, secrets: Sequence[str]) -> str:
+    """Text with every known secret replaced by the mask."""
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _emit(outcome: Outcome, as_json: bool, secrets: Sequence[str]) -> None:
+    """Print a success on stdout."""
+    text = json.dumps(outcome.data, ensure_ascii=False) if as_json else outcome.text
+    print(_hide(text, secrets))
+
+
+def _exit_status(exc: PaySsamError) -> int:
+    """2 for bad input, 3 for no or a malformed answer, 1 for an error code from PaySsam."""
+    if isinstance(exc, ValidationError):
+        return EXIT_INPUT
+    if isinstance(exc, TransportError | ProtocolError):
+        return EXIT_FAILURE
+    return EXIT_API
+
+
+def _report(kind: str, message: str, *, code: str | None, field: str | None, as_json: bool) -> None:
+    """Print a failure: one line on stderr, or the error object on stdout with --json."""
+    message = message.replace("\n", " ")
+    if as_json:
+        error = {"type": kind, "code": code, "field": field, "message": message}
+        print(json.dumps({"error": error}, ensure_ascii=False))
+    else:
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _report_error(exc: PaySsamError, as_json: bool, secrets: Sequence[str]) -> None:
+    """Print an SDK error with its code or field, secrets and phone numbers masked."""
+    _report(
+        type(exc).__name__,
+        redact(str(exc), secrets),
+        code=exc.code if isinstance(exc, ApiError) else None,
+        field=exc.field if isinstance(exc, ValidationError) else None,
+        as_json=as_json,
+    )
+
+
+def _report_usage(exc: UsageError, as_json: bool) -> None:
+    """Print a usage error: argparse's usage and message, or the error object with --json."""
+    if as_json:
+        _report("UsageError", str(exc), code=None, field=None, as_json=True)
+    else:
+        exc.parser.print_usage(sys.stderr)
+        print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _send(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """Create a bill and send it by KakaoTalk; people see the phone only masked."""
+    with connect() as client:
+        sent = client.send_bill(
+            args.bill_id,
+            args.price,
+            phone=args.phone,
+            customer_name=args.customer_name,
+            product_name=args.product_name,
+            callback_url=args.callback_url,
+            message=args.message,
+            issuer=args.issuer,
+            expires_on=args.expires_on,
+        )
+    return _outcome(sent, phone=mask_phone(args.phone))
+
+
+def _read(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """Read a bill's payment state."""
+    with connect() as client:
+        return _outcome(client.read_bill(args.bill_id))
+
+
+def _cancel(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """Cancel a paid bill."""
+    with connect() as client:
+        return _outcome(client.cancel_bill(args.bill_id, args.price))
+
+
+def _destroy(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """Destroy an unpaid bill."""
+    with connect() as client:
+        return _outcome(client.destroy_bill(args.bill_id, args.price))
+
+
+def _resend(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """Send an unpaid bill's KakaoTalk message again."""
+    with connect() as client:
+        return _outcome(client.resend_bill(args.bill_id))
+
+
+def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """The request hash of a bill; offline, so it needs no configuration."""
+    digest = bill_hash(args.bill_id, args.price, args.phone)
+    return Outcome(data={"hash": digest}, text=digest)
+
+
+def _new_id(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """A fresh bill id; printed bare so `$(payssam new-id)` works."""
+    bill_id = new_bill_id(args.prefix)
+    return Outcome(data={"bill_id": bill_id}, text=bill_id)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """The status a SystemExit carries; a message instead of a number is printed and means 1."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or EXIT_OK
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def run_sim(argv: Sequence[str]) -> int:
+    """Hand every argument to the simulator, imported only now since nothing else needs it."""
+    try:
+        sim_cli = importlib.import_module("payssam_sim.cli")
+    except ImportError as exc:
+        print(
+            f"{PROG} sim: the simulator (package payssam_sim) is not installed or cannot be imported ({exc}); "
+            "reinstall payssam with its [mock] extra",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    sim_main: Callable[[list[str]], int | None] = sim_cli.main
+    try:
+        return sim_main(list(argv)) or EXIT_OK
+    except SystemExit as exc:
+        return _exit_code(exc)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _RefuseApikeyFlag(argparse.Action):
+    """A hidden --apikey that takes its value away from any message and explains why it does not exist."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"there is no --apikey flag (command-line arguments are visible to other users in the process list); "
+            f"use --apikey-file PATH or set {ENV_APIKEY}"
+        )
+
+
+def _iso_date(text: str) -> date:
+    """An argparse type for YYYY-MM-DD."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--json and the settings; a subcommand repeats them without defaults so it never overrides the top level."""
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print exactly one JSON object on stdout, errors included",
+    )
+    group = parser.add_argument_group("configuration")
+    group.add_argument(
+        "--base-url", metavar="URL", default=default, help=f"PaySsam's base URL (default: ${ENV_BASE_URL})"
+    )
+    group.add_argument("--member", default=default, help=f"the partner's member code (default: ${ENV_MEMBER})")
+    group.add_argument("--merchant", default=default, help=f"the partner's merchant code (default: ${ENV_MERCHANT})")
+    group.add_argument(
+        "--apikey-file",
+        metavar="PATH",
+        default=default,
+        help=f"file holding the API key, surrounding whitespace stripped (default: ${ENV_APIKEY}); "
+        "there is no --apikey flag because command-line arguments are visible to other users in the process list",
+    )
+    group.add_argument(
+        "--apikey", nargs="?", action=_RefuseApikeyFlag, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    group.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=default,
+        help="seconds allowed for each phase of a request (default: 30, connecting 5)",
+    )
+
+
+def _add_command(
+    commands: argparse._SubParsersAction[_Parser], name: str, summary: str, handler: Handler
+) -> argparse.ArgumentParser:
+    """A subcommand with its help line, the global options and its handler."""
+    parser = commands.add_parser(name, help=summary, description=summary)
+    _add_global_options(parser, top=False)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_bill_arguments(parser: argparse.ArgumentParser, *, price: bool) -> None:
+    """BILL_ID, and PRICE in won when the operation needs it."""
+    parser.add_argument("bill_id", metavar="BILL_ID", help="the bill's id: 1 to 20 ASCII letters or digits")
+    if price:
+        parser.add_argument("price", metavar="PRICE", help="the amount in won, digits only")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: global options, then one subcommand."""
+    parser = _Parser(
+        prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+
+    send = _add_command(commands, "send", "create a bill and send it by KakaoTalk; prints its short URL", _send)
+    _add_bill_arguments(send, price=True)
+    send.add_argument("--phone", required=True, help="the customer's mobile number, digits only")
+    send.add_argument("--customer-name", required=True, help="the customer's name")
+    send.add_argument("--product-name", required=True, help="what the bill is for")
+    send.add_argument("--callback-url", metavar="URL", required=True, help="where PaySsam posts the approval")
+    send.add_argument("--message", help="text of the KakaoTalk message")
+    send.add_argument("--issuer", help="who issues the bill, as the customer sees it")
+    send.add_argument("--expires-on", metavar="YYYY-MM-DD", type=_iso_date, help="the last day the bill can be paid")
+
+    read = _add_command(commands, "read", "read a bill's payment state and details", _read)
+    _add_bill_arguments(read, price=False)
+    cancel = _add_command(commands, "cancel", "cancel a paid bill (PRICE is the paid amount)", _cancel)
+    _add_bill_arguments(cancel, price=True)
+    destroy = _add_command(commands, "destroy", "destroy an unpaid bill so it can no longer be paid", _destroy)
+    _add_bill_arguments(destroy, price=True)
+    resend = _add_command(commands, "resend", "send an unpaid bill's KakaoTalk message again", _resend)
+    _add_bill_arguments(resend, price=False)
+
+    hash_ = _add_command(commands, "hash", "print a bill's request hash (offline, needs no configuration)", _hash)
+    _add_bill_arguments(hash_, price=True)
+    hash_.add_argument("--phone", help="include this phone number, as send does")
+    new_id = _add_command(commands, "new-id", "print a new random bill id (offline)", _new_id)
+    new_id.add_argument("--prefix", metavar="P", default="", help="start the id with P (at most 10 letters/digits)")
+
+    # No option prefix: every argument after `sim`, --help included, goes to the simulator verbatim.
+    sim = commands.add_parser(
+        "sim",
+        help="run the local PaySsam simulator (`payssam sim --help` for its options)",
+        add_help=False,
+        prefix_chars="\0",
+    )
+    sim.add_argument("sim_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _connector(args: argparse.Namespace, secrets: list[str]) -> Connect:
+    """Build the client only when a command needs it, recording the apikey so output never shows it."""
+
+    def connect() -> PaySsam:
+        settings = settings_from_args(args, os.environ)
+        secrets.append(settings.apikey)
+        return _make_client(settings)
+
+    return connect
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command and print its outcome or its error."""
+    secrets: list[str] = []
+    handler: Handler = args.handler
+    try:
+        outcome = handler(args, _connector(args, secrets))
+    except PaySsamError as exc:
+        _report_error(exc, args.json, secrets)
+        return _exit_status(exc)
+    _emit(outcome, args.json, secrets)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the payssam command line and return its exit status (never exits itself)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(arguments)
+    except UsageError as exc:
+        _report_usage(exc, "--json" in arguments)
+        return EXIT_INPUT
+    except SystemExit as exc:
+        return _exit_code(exc)
+    if args.command == "sim":
+        return run_sim(args.sim_args)
+    return _dispatch(args)
