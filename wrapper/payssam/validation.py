@@ -16,8 +16,10 @@ BILL_ID = re.compile(r"[A-Za-z0-9]{1,20}")
 PRICE = re.compile(r"[0-9]{1,10}")
 PHONE = re.compile(r"01[0-9]{8,9}")
 CALLBACK_URL = re.compile(
-    r"https?://([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~:/?\[\]@!$&'()*+,;=%-]*)?"
+    r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/([A-Za-z0-9._~:/?@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)?"
 )
+# Not blank as the contract's ECMA `\S` sees it: ECMA whitespace differs from str.isspace().
+NOT_BLANK = re.compile("[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 MAX_PRICE = 9_999_999_999
 
 APIKEY_MAX = 32
@@ -81,8 +83,8 @@ def credential(field: str, value: object, max_length: int, *, secret: bool = Fal
 def text(field: str, value: object, max_length: int | None = None) -> str:
     """Free text that must not be empty (or blank), nor longer than max_length when one is documented."""
     checked = _text(field, value)
-    if not checked.strip():
-        raise ValidationError(field, "must not be empty")
+    if not NOT_BLANK.search(checked):
+        raise ValidationError(field, "must not be empty or blank")
     if max_length is not None and len(checked) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters (got {len(checked)})")
     return checked

@@ -20,8 +20,8 @@ class ApprovalAck:
             {'code': '0000', 'msg': '성공하였습니다.'}
 
         Attributes:
-            code (ApprovalAckCode):
-            msg (ApprovalAckMsg):
+            code (ApprovalAckCode): The success code, nothing else [DOC].
+            msg (ApprovalAckMsg): The success text, byte for byte [DOC].
     """
 
     code: ApprovalAckCode
