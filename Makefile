@@ -12,12 +12,13 @@ SPEC := openapi/payssam-v1.json
 GENERATED := generated_client/payssam_api_client
 BUILD := build
 MOCK_PORT ?= 4010
+SIM_PORT ?= 4020
 
 PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit test demo mock clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit test demo sim mock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,11 +69,11 @@ check-generated: $(PY_STAMP) $(SPEC_TOOLS) ## Fail if the contract or client on 
 	if [ -n "$$untracked" ]; then echo "generated but not committed:"; echo "$$untracked"; exit 1; fi
 	echo "check-generated: the contract and the client are what the pipeline makes"
 
-package-check: $(PY_STAMP) ## Build the wheel, install it in a fresh venv without Node, import and call it
+package-check: $(PY_STAMP) ## Build the wheel, install it with [mock] in a fresh venv without Node, run the SDK and `payssam sim`
 	rm -rf $(BUILD)/dist $(BUILD)/pkgtest
 	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps -w $(BUILD)/dist .
 	$(PYTHON) -m venv $(BUILD)/pkgtest
-	$(BUILD)/pkgtest/bin/pip install --quiet --disable-pip-version-check $(BUILD)/dist/payssam-*.whl
+	$(BUILD)/pkgtest/bin/pip install --quiet --disable-pip-version-check "$$(echo $(BUILD)/dist/payssam-*.whl)[mock]"
 	cd $(BUILD) && env -i PATH="$(CURDIR)/$(BUILD)/pkgtest/bin" pkgtest/bin/python $(CURDIR)/tests/package_smoke.py
 
 lint: $(PY_STAMP) ## ruff (lint and format check)
@@ -87,8 +88,11 @@ unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
 
 test: install lint typecheck unit check-generated package-check ## Everything CI runs: lint, types, tests, drift check, packaging
 
-demo: $(PY_STAMP) $(MOCK_TOOLS) ## Start the mock, read and cancel a bill through the SDK, stop the mock
+demo: $(PY_STAMP) ## Rehearse the vendor's five review flows offline against the simulator (no Node needed)
 	$(PY) mock/demo.py
+
+sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ctrl-C
+	exec $(BIN)/payssam sim --host 127.0.0.1 --port $(SIM_PORT)
 
 mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors

@@ -1,7 +1,9 @@
-"""Run the pinned Prism on a free loopback port for tests and the demo.
+"""Run the pinned Prism on a free loopback port for tests: a mock of the contract, or a proxy.
 
-Prism has no readiness endpoint, so start() polls until it answers HTTP;
-stop() ends the process by its PID (the node process itself, not an npx shim).
+As a proxy (``upstream=``) with ``--errors`` it forwards to a real server and turns any
+request or answer that breaks the contract into an error, which is how the simulator's
+answers are held to the contract. Prism has no readiness endpoint, so start() polls until
+it answers HTTP; stop() ends the process by its PID (the node process, not an npx shim).
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ def free_port() -> int:
 
 
 class Prism:
-    """A Prism mock of the contract (``--errors``), started and stopped by this object."""
+    """A Prism mock of the contract, or a proxy to upstream, with ``--errors``; started and stopped by this object."""
 
-    def __init__(self, spec: Path = SPEC, *, port: int | None = None, ready_timeout: float = 20.0) -> None:
+    def __init__(
+        self, spec: Path = SPEC, *, upstream: str | None = None, port: int | None = None, ready_timeout: float = 20.0
+    ) -> None:
         self.spec = spec
+        self.upstream = upstream
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
         self.startup_seconds: float | None = None
@@ -58,7 +63,7 @@ class Prism:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server, closed in stop()
         started = time.monotonic()
         self._process = subprocess.Popen(
-            [str(PRISM), "mock", str(self.spec), "--host", HOST, "--port", str(self.port), "--errors"],
+            [str(PRISM), *self._mode(), "--host", HOST, "--port", str(self.port), "--errors"],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -74,6 +79,11 @@ class Prism:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"Prism did not answer within {self.ready_timeout} s:\n{self.log()}")
+
+    def _mode(self) -> list[str]:
+        if self.upstream is None:
+            return ["mock", str(self.spec)]
+        return ["proxy", str(self.spec), self.upstream]
 
     def log(self) -> str:
         """What Prism printed so far."""

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -18,6 +18,9 @@ sys.path.insert(0, str(ROOT / "mock"))
 from payssam import AsyncPaySsam, PaySsam  # noqa: E402
 
 from prism import Prism  # noqa: E402
+
+if TYPE_CHECKING:
+    from payssam_sim import Simulator
 
 SPEC_PATH = ROOT / "openapi" / "payssam-v1.json"
 
@@ -57,4 +60,25 @@ def spec() -> dict[str, Any]:
 def prism() -> Iterator[Prism]:
     """One Prism (--errors) on a free loopback port for the whole session, stopped by PID."""
     with Prism(SPEC_PATH) as server:
+        yield server
+
+
+# Retries every 50 ms instead of every hour, so a test sees the vendor's retry policy in full.
+SIM_RETRY_INTERVAL = 0.05
+SIM_RETRIES = 3
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[Simulator]:
+    """One in-process simulator on a free loopback port for the session (bill ids are always fresh)."""
+    from payssam_sim import Simulator
+
+    with Simulator(callback_retry_interval=SIM_RETRY_INTERVAL, callback_retries=SIM_RETRIES, callback_timeout=2) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def sim_proxy(simulator: Simulator) -> Iterator[Prism]:
+    """Prism in proxy mode with --errors in front of the simulator: an answer off the contract fails."""
+    with Prism(SPEC_PATH, upstream=simulator.base_url) as server:
         yield server

@@ -1,35 +1,73 @@
-"""Run by `make package-check` inside a fresh venv holding only the built wheel: no Node, no checkout."""
+"""Run by `make package-check` inside a fresh venv holding only the built wheel: no Node, no checkout.
+
+Checks what another team gets from `pip install "payssam[mock]"`: the SDK, and a `payssam sim`
+that starts with one line and runs a bill through send, pay and read.
+"""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from importlib import resources
 from importlib.metadata import files
+from pathlib import Path
 
 import httpx
 
 import payssam
 import payssam_api_client
+import payssam_sim
+
+SANDBOX = ("TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API")
 
 
-def main() -> int:
+def check_install() -> set[str]:
     assert shutil.which("node") is None, "this check must run without Node on PATH"
-    for package in (payssam, payssam_api_client):
+    for package in (payssam, payssam_api_client, payssam_sim):
         assert "site-packages" in (package.__file__ or ""), f"{package.__name__} not imported from the install"
     assert resources.files("payssam").joinpath("py.typed").is_file(), "py.typed is not shipped"
     shipped = {str(f).split("/")[0] for f in files("payssam") or []}
-    assert shipped <= {"payssam", "payssam_api_client", f"payssam-{payssam.__version__}.dist-info"}, shipped
+    expected = {"payssam", "payssam_api_client", "payssam_sim", f"payssam-{payssam.__version__}.dist-info"}
+    assert shipped <= expected | {".."}, shipped  # ".." holds the bin/payssam console script
+    return shipped
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"code": "0000", "appr_state": "F", "appr_price": "10000"})
 
-    http = httpx.Client(transport=httpx.MockTransport(answer))
-    with payssam.PaySsam("key", "member", "merchant", "https://example.invalid", http_client=http) as client:
-        status = client.read_bill("ABC123")
-    assert status.state is payssam.BillState.PAID, status
-    assert status.price == 10000, status
-    print(f"package-check: payssam {payssam.__version__} installs and runs without Node ({sorted(shipped)})")
+def check_simulator() -> None:
+    """`payssam sim --port 0` from the venv's own script; one bill through it; stopped by PID."""
+    script = Path(sys.executable).with_name("payssam")
+    assert script.is_file(), f"console script missing: {script}"
+    process = subprocess.Popen(
+        [str(script), "sim", "--host", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line, line
+        base_url = line.split()[-1]
+        bill_id = payssam.new_bill_id()
+        with payssam.PaySsam(*SANDBOX, base_url) as client:
+            sent = client.send_bill(
+                bill_id, 1000, phone="01012345678", customer_name="A", product_name="B", callback_url=base_url + "/x"
+            )
+            assert sent.short_url.startswith("http"), sent
+            httpx.post(f"{base_url}/_sim/bills/{bill_id}/pay", timeout=10).raise_for_status()
+            status = client.read_bill(bill_id)
+        assert status.state is payssam.BillState.PAID, status
+        assert status.price == 1000, status
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0, process.returncode
+
+
+def main() -> int:
+    shipped = check_install()
+    check_simulator()
+    print(f"package-check: payssam {payssam.__version__} installs and runs without Node, `payssam sim` included")
+    print(f"  shipped: {sorted(shipped)}")
     return 0
 
 

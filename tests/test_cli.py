@@ -633,7 +633,9 @@ def test_sim_help_is_the_simulators(fake_sim: list[list[str]], capsys: pytest.Ca
 
 
 def test_sim_missing_is_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Both entries: an earlier test may have imported payssam_sim.cli, which would then really serve.
     monkeypatch.setitem(sys.modules, "payssam_sim", None)
+    monkeypatch.setitem(sys.modules, "payssam_sim.cli", None)
     status, out, err = run(capsys, "sim", "--port", "0")
     assert (status, out) == (2, "")
     assert err.startswith("payssam sim: the simulator")

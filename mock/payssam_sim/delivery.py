@@ -1,0 +1,205 @@
+"""Approval-callback delivery: POST the approval, accept only the exact acknowledgement, else retry later.
+
+Retries run in one worker thread over a heap of due attempts; only loopback receivers are ever called.
+"""
+
+from __future__ import annotations
+
+import heapq
+import ipaddress
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+ACK: dict[str, str] = {"code": "0000", "msg": "성공하였습니다."}
+STOPPED = "not delivered: the simulator is stopped"
+NOT_LOOPBACK = "not delivered: the simulator only calls loopback receivers"
+
+
+def is_loopback(url: str) -> bool:
+    """The URL's host is localhost or a loopback IP address."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def attempt(client: httpx.Client, url: str, body: bytes, timeout: float) -> str | None:
+    """POST once; None when acknowledged, else why not (never the body sent, which holds the apikey)."""
+    try:
+        response = client.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=timeout)
+    except httpx.TimeoutException:
+        return f"timed out after {timeout:g} s"
+    except httpx.HTTPError as exc:
+        return f"connection failed ({type(exc).__name__})"
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    try:
+        answer = json.loads(response.content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "HTTP 200 but the body is not JSON"
+    if not isinstance(answer, dict) or answer != ACK:
+        return "HTTP 200 but the body is not exactly the acknowledgement"
+    return None
+
+
+@dataclass(slots=True)
+class _Record:
+    """One bill's delivery: where, what, and how it went so far."""
+
+    url: str
+    body: bytes
+    attempts: int = 0
+    acknowledged: bool = False
+    gave_up: bool = False
+    last_error: str | None = None
+    due: float | None = None
+
+
+class Deliveries:
+    """Every bill's approval delivery: the first attempt in the caller's thread, retries in one worker."""
+
+    def __init__(
+        self,
+        *,
+        retry_interval: float,
+        retries: int,
+        timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.retry_interval = retry_interval
+        self.retries = retries
+        self.timeout = timeout
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._records: dict[str, _Record] = {}
+        self._heap: list[tuple[float, int, str, _Record]] = []
+        self._sequence = itertools.count()
+        self._stopping = False
+        self._worker: threading.Thread | None = None
+        self._client: httpx.Client | None = None
+
+    def start(self) -> None:
+        """Start the retry worker."""
+        with self._cond:
+            if self._worker is not None:
+                return
+            self._stopping = False
+            self._client = httpx.Client(trust_env=False, follow_redirects=False)
+            self._worker = threading.Thread(target=self._run, name="payssam-sim-callbacks", daemon=True)
+            self._worker.start()
+
+    def stop(self) -> None:
+        """Wake the worker, let it finish an attempt in flight, and join it; pending retries are dropped."""
+        with self._cond:
+            worker, self._worker = self._worker, None
+            client, self._client = self._client, None
+            self._stopping = True
+            self._heap.clear()
+            self._cond.notify_all()
+        if worker is not None:
+            worker.join()
+        if client is not None:
+            client.close()
+
+    def reset(self) -> None:
+        """Forget every delivery and cancel every pending retry."""
+        with self._cond:
+            self._records.clear()
+            self._heap.clear()
+            self._cond.notify_all()
+
+    def deliver(self, bill_id: str, url: str, body: Mapping[str, str]) -> dict[str, object]:
+        """Make the first attempt now (synchronously), schedule retries if it is not acknowledged; the view."""
+        record = _Record(url=url, body=json.dumps(dict(body), ensure_ascii=False).encode("utf-8"))
+        with self._cond:
+            self._records[bill_id] = record
+            if not is_loopback(url):
+                record.gave_up = True
+                record.last_error = NOT_LOOPBACK
+                return self._view(record)
+        error = self._attempt(record)
+        with self._cond:
+            self._settle(bill_id, record, error)
+            return self._view(record)
+
+    def view(self, bill_id: str) -> dict[str, object] | None:
+        """The delivery view of one bill, or None when nothing was delivered for it."""
+        with self._cond:
+            record = self._records.get(bill_id)
+            return None if record is None else self._view(record)
+
+    def _view(self, record: _Record) -> dict[str, object]:
+        next_in = None if record.due is None else round(max(0.0, record.due - self._clock()), 3)
+        return {
+            "attempts": record.attempts,
+            "acknowledged": record.acknowledged,
+            "gave_up": record.gave_up,
+            "last_error": record.last_error,
+            "next_attempt_in": next_in,
+        }
+
+    def _settle(self, bill_id: str, record: _Record, error: str | None) -> None:
+        """Count an attempt (lock held); schedule the next one unless stopping. A reset record is left alone."""
+        if self._records.get(bill_id) is not record:
+            return
+        record.attempts += 1
+        record.last_error = error
+        if error is None:
+            record.acknowledged = True
+        elif record.attempts > self.retries:
+            record.gave_up = True
+        elif not self._stopping:
+            record.due = self._clock() + self.retry_interval
+            heapq.heappush(self._heap, (record.due, next(self._sequence), bill_id, record))
+            self._cond.notify_all()
+
+    def _attempt(self, record: _Record) -> str | None:
+        """One POST with the shared client (outside the lock); None when acknowledged."""
+        client = self._client
+        if client is None:
+            return STOPPED
+        try:
+            return attempt(client, record.url, record.body, self.timeout)
+        except RuntimeError:
+            return STOPPED
+
+    def _next(self) -> tuple[str, _Record] | None:
+        """Block until a retry is due (its record still current) or stop() is called (None)."""
+        with self._cond:
+            while not self._stopping:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                due, _, bill_id, record = self._heap[0]
+                wait = due - self._clock()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                if self._records.get(bill_id) is record:
+                    record.due = None
+                    return bill_id, record
+            return None
+
+    def _run(self) -> None:
+        """The worker: make each due retry until stop()."""
+        while (job := self._next()) is not None:
+            bill_id, record = job
+            error = self._attempt(record)
+            with self._cond:
+                self._settle(bill_id, record, error)
