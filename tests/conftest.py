@@ -15,6 +15,7 @@ from hypothesis import settings
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "mock"))
 
+import payssam  # noqa: E402
 from payssam import AsyncPaySsam, PaySsam  # noqa: E402
 
 from prism import Prism  # noqa: E402
@@ -33,6 +34,18 @@ MEMBER = "TEST-MEMBER-FOR-API"
 MERCHANT = "TEST-MERCHANT-FOR-API"
 OFFLINE_URL = "http://127.0.0.1:9"  # never contacted: offline clients send to a MockTransport
 SANDBOX: dict[str, Any] = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "base_url": OFFLINE_URL}
+
+# Written out by hand (not derived from API_ERRORS) so a wrong mapping fails.
+EXPECTED_ERRORS: dict[str, type[payssam.ApiError]] = {
+    "9999": payssam.ProcessingError,
+    "9800": payssam.DuplicateBillIdError,
+    "9970": payssam.AlreadyCancelledError,
+    "9971": payssam.AlreadyPaidError,
+    "9980": payssam.BillNotFoundError,
+    "9870": payssam.CallbackSyncError,
+    "5000": payssam.ServerSystemError,
+    "1003": payssam.AccessDeniedError,
+}
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -21,7 +21,7 @@ from payssam_api_client.models.approval import Approval
 from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import UNSET
 
-from conftest import OFFLINE_URL, SPEC_PATH, Handler, offline_async_client, offline_client
+from conftest import EXPECTED_ERRORS, OFFLINE_URL, SPEC_PATH, Handler, offline_async_client, offline_client
 from oracle import response_examples
 
 SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
@@ -41,18 +41,6 @@ def examples(path: str) -> dict[str, dict[str, Any]]:
 READ_EXAMPLES = examples(READ_PATH)
 CANCEL_EXAMPLES = examples(CANCEL_PATH)
 PATHS = {"read": READ_PATH, "cancel": CANCEL_PATH}
-
-# Written out by hand (not derived from API_ERRORS) so a wrong mapping fails.
-EXPECTED_ERRORS: dict[str, type[payssam.ApiError]] = {
-    "9999": payssam.ProcessingError,
-    "9800": payssam.DuplicateBillIdError,
-    "9970": payssam.AlreadyCancelledError,
-    "9971": payssam.AlreadyPaidError,
-    "9980": payssam.BillNotFoundError,
-    "9870": payssam.CallbackSyncError,
-    "5000": payssam.ServerSystemError,
-    "1003": payssam.AccessDeniedError,
-}
 
 
 def reply(status: int, body: object = None, *, raw: bytes | None = None) -> Handler:

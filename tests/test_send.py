@@ -23,7 +23,16 @@ from payssam_api_client.models.bill_result import BillResult
 from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 from payssam_api_client.types import UNSET
 
-from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL, Handler, offline_async_client, offline_client
+from conftest import (
+    APIKEY,
+    EXPECTED_ERRORS,
+    MEMBER,
+    MERCHANT,
+    OFFLINE_URL,
+    Handler,
+    offline_async_client,
+    offline_client,
+)
 
 BILL_ID = "1234567890ABCDEFGHIJ"
 PRICE = 10000
@@ -49,18 +58,6 @@ OK: dict[str, dict[str, Any]] = {
     "destroy": {**CREDENTIALS, "code": "0000", "msg": OK_MSG, "bill_id": BILL_ID},
 }
 RESULTS: dict[str, type] = {"send": payssam.SentBill, "resend": payssam.Resend, "destroy": payssam.Destruction}
-
-# Written out by hand (not derived from API_ERRORS) so a wrong mapping fails.
-EXPECTED_ERRORS: dict[str, type[payssam.ApiError]] = {
-    "9999": payssam.ProcessingError,
-    "9800": payssam.DuplicateBillIdError,
-    "9970": payssam.AlreadyCancelledError,
-    "9971": payssam.AlreadyPaidError,
-    "9980": payssam.BillNotFoundError,
-    "9870": payssam.CallbackSyncError,
-    "5000": payssam.ServerSystemError,
-    "1003": payssam.AccessDeniedError,
-}
 
 
 class Recorder:

@@ -31,6 +31,16 @@ MESSAGES: dict[str, str] = {
     "5000": "System error",
     "1003": "Access denied for this user",
 }
+# What each operation answers for a bill in a state it cannot act on: (code, reason).
+REFUSALS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "cancel": {
+        "C": ("9970", None),
+        "W": ("9999", "bill is unpaid: destroy it instead"),
+        "D": ("9999", "bill is already destroyed"),
+    },
+    "destroy": {"F": ("9971", None), "C": ("9970", None), "D": ("9999", "bill is already destroyed")},
+    "resend": {"F": ("9971", None), "C": ("9970", None), "D": ("9999", "bill is destroyed")},
+}
 STATE_NAMES = {"W": "unpaid", "F": "paid", "C": "cancelled", "D": "destroyed"}
 FIRST_APPROVAL_NUMBER = 30_000_001
 FIRST_CASH_NUMBER = 100_000_001
@@ -216,25 +226,29 @@ class Ledger:
                 return failure("9980")
             return SUCCESS, {"msg": message(SUCCESS), "bill_id": bill.bill_id, **bill.appr_fields()}
 
+    def _acted_on(self, operation: str, request: BillRequest | PricedRequest) -> Bill | Outcome:
+        """The bill the operation may change, or the answer refusing it, in the vendor's order of checks."""
+        stop = self._gate(operation, request.auth)
+        if stop:
+            return stop
+        if isinstance(request, PricedRequest) and not _same(request.hash, bill_hash(request.bill_id, request.price)):
+            return failure("9999", "hash does not match")
+        bill = self._bills.get(request.bill_id)
+        if bill is None:
+            return failure("9980")
+        refusal = REFUSALS[operation].get(bill.state)
+        if refusal is not None:
+            return failure(*refusal)
+        if isinstance(request, PricedRequest) and int(request.price) != int(bill.price):
+            return failure("9999", "price does not match the bill")
+        return bill
+
     def cancel(self, request: PricedRequest) -> Outcome:
         """F → C with a new cancel approval number; unpaid bills are destroyed instead."""
         with self._lock:
-            stop = self._gate("cancel", request.auth)
-            if stop:
-                return stop
-            if not _same(request.hash, bill_hash(request.bill_id, request.price)):
-                return failure("9999", "hash does not match")
-            bill = self._bills.get(request.bill_id)
-            if bill is None:
-                return failure("9980")
-            if bill.state == "C":
-                return failure("9970")
-            if bill.state == "W":
-                return failure("9999", "bill is unpaid: destroy it instead")
-            if bill.state == "D":
-                return failure("9999", "bill is already destroyed")
-            if int(request.price) != int(bill.price):
-                return failure("9999", "price does not match the bill")
+            bill = self._acted_on("cancel", request)
+            if not isinstance(bill, Bill):
+                return bill
             bill.state = "C"
             bill.cancel_num = self._approval_number()
             bill.cancel_dt = self._now().strftime(TIMESTAMP)
@@ -252,40 +266,18 @@ class Ledger:
     def destroy(self, request: PricedRequest) -> Outcome:
         """W → D; a paid bill must be cancelled instead (9971)."""
         with self._lock:
-            stop = self._gate("destroy", request.auth)
-            if stop:
-                return stop
-            if not _same(request.hash, bill_hash(request.bill_id, request.price)):
-                return failure("9999", "hash does not match")
-            bill = self._bills.get(request.bill_id)
-            if bill is None:
-                return failure("9980")
-            if bill.state == "F":
-                return failure("9971")
-            if bill.state == "C":
-                return failure("9970")
-            if bill.state == "D":
-                return failure("9999", "bill is already destroyed")
-            if int(request.price) != int(bill.price):
-                return failure("9999", "price does not match the bill")
+            bill = self._acted_on("destroy", request)
+            if not isinstance(bill, Bill):
+                return bill
             bill.state = "D"
             return SUCCESS, self._echo(request.auth, bill.bill_id)
 
     def resend(self, request: BillRequest) -> Outcome:
         """Send an unpaid bill's KakaoTalk message again (counted per bill)."""
         with self._lock:
-            stop = self._gate("resend", request.auth)
-            if stop:
-                return stop
-            bill = self._bills.get(request.bill_id)
-            if bill is None:
-                return failure("9980")
-            if bill.state == "F":
-                return failure("9971")
-            if bill.state == "C":
-                return failure("9970")
-            if bill.state == "D":
-                return failure("9999", "bill is destroyed")
+            bill = self._acted_on("resend", request)
+            if not isinstance(bill, Bill):
+                return bill
             bill.messages_sent += 1
             return SUCCESS, self._echo(request.auth, bill.bill_id)
 

@@ -34,7 +34,7 @@ from .errors import (
 )
 from .hashing import Digest, bill_hash, sha256_hex
 from .ids import new_bill_id
-from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+from .results import BillStatus, Cancellation, Destruction, Payment, Resend, SentBill
 from .states import BillState, CashTrader, PayType
 from .validation import KST
 
@@ -62,6 +62,7 @@ __all__ = [
     "PaySsam",
     "PaySsamError",
     "PayType",
+    "Payment",
     "ProcessingError",
     "ProtocolError",
     "Resend",

@@ -11,7 +11,6 @@ import hmac
 import json
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, overload
 
 from payssam_api_client.models.approval_callback import ApprovalCallback
@@ -20,8 +19,8 @@ from . import validation
 from .errors import BillNotFoundError, PaySsamError, ValidationError
 from .protocol import check_field_types
 from .redaction import MASK, Secret
-from .results import FieldFormatError, approval_fields
-from .states import BillState, CashTrader, PayType
+from .results import FieldFormatError, Payment, approval_fields
+from .states import BillState
 
 if TYPE_CHECKING:
     from .client import AsyncPaySsam, PaySsam
@@ -43,22 +42,9 @@ class ApprovalRejectedError(PaySsamError):
 
 
 @dataclass(frozen=True, slots=True)
-class Approval:
+class Approval(Payment):
     """An approval as PaySsam pushed it; not trusted until verify_approval() confirms it."""
 
-    bill_id: str
-    state: BillState
-    state_code: str | None
-    price: int | None
-    pay_type: PayType | None
-    pay_type_code: str | None
-    approved_at: datetime | None
-    original_approved_at: datetime | None
-    approval_number: str | None
-    original_approval_number: str | None
-    installment_months: int | None
-    cash_trader: CashTrader | None
-    cash_trader_code: str | None
     apikey: Secret = field(repr=False, compare=False)
     raw: ApprovalCallback = field(repr=False, compare=False)
 

@@ -34,8 +34,8 @@ class FieldFormatError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class BillStatus:
-    """A bill's payment state as read from PaySsam."""
+class Payment:
+    """A bill's payment as PaySsam describes it (the typed appr_* fields), in reads and in approvals."""
 
     bill_id: str
     state: BillState
@@ -50,6 +50,12 @@ class BillStatus:
     installment_months: int | None
     cash_trader: CashTrader | None
     cash_trader_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BillStatus(Payment):
+    """A bill's payment state as read from PaySsam."""
+
     message: str
     raw: Approval = field(repr=False, compare=False)
 
