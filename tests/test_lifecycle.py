@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from payssam import (
+    APPROVAL_ACK,
     AccessDeniedError,
     AlreadyCancelledError,
     AlreadyPaidError,
@@ -305,3 +306,37 @@ def test_the_proxy_saw_no_contract_violation(sim_proxy: Prism, client: PaySsam, 
     assert "/if/bill/send" in log
     assert "Violation" not in log
     assert "violation" not in log
+
+
+def _post(url: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(url, json=body, timeout=10)
+
+
+def test_the_receiver_refuses_forged_approvals_and_acknowledges_a_genuine_one_again(
+    client: PaySsam, control: httpx.Client, receiver: ApprovalReceiver
+) -> None:
+    """Forgeries reach the partner's endpoint directly; only the read-back through PaySsam decides."""
+    paid_id = _sent(client, receiver.url)
+    pay(control, paid_id)
+    number = receiver.seen.verified.get(timeout=5).approval_number
+    assert number is not None
+    approval = {"apikey": APIKEY, "bill_id": paid_id, "appr_state": "F", "appr_price": str(PRICE), "appr_num": number}
+    unpaid_id = _sent(client, receiver.url)
+    forgeries = {
+        "wrong apikey": {**approval, "apikey": "NOT-THE-PARTNERS-KEY"},
+        "unknown bill": {**approval, "bill_id": new_bill_id()},
+        "wrong price": {**approval, "appr_price": str(PRICE * 10)},
+        "unpaid bill": {**approval, "bill_id": unpaid_id},
+        "wrong approval number": {**approval, "appr_num": "99999999"},
+        "malformed": {**approval, "appr_price": "12,000"},
+    }
+    for name, body in forgeries.items():
+        answer = _post(receiver.url, body)
+        assert answer.status_code == 400, name
+        assert answer.content != APPROVAL_ACK, name
+    assert len(receiver.seen.rejected) == len(forgeries)
+    assert "apikey" in receiver.seen.rejected[0]
+    assert client.read_bill(unpaid_id).state is BillState.UNPAID
+
+    again = _post(receiver.url, approval)  # PaySsam retries: a repeat is acknowledged, not refused
+    assert (again.status_code, again.content) == (200, APPROVAL_ACK)
