@@ -8,8 +8,11 @@ means the client, the simulator and openapi/payssam-v1.json agree; the simulator
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -28,6 +31,7 @@ from payssam import (
     DuplicateBillIdError,
     PaySsam,
     ProcessingError,
+    ProtocolError,
     ServerSystemError,
     ValidationError,
     new_bill_id,
@@ -340,3 +344,36 @@ def test_the_receiver_refuses_forged_approvals_and_acknowledges_a_genuine_one_ag
 
     again = _post(receiver.url, approval)  # PaySsam retries: a repeat is acknowledged, not refused
     assert (again.status_code, again.content) == (200, APPROVAL_ACK)
+
+
+class _OffContract(BaseHTTPRequestHandler):
+    """An upstream that answers every call with a code and a state the contract does not allow."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.dumps({"code": "00", "appr_state": "X"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_the_proxy_really_refuses_an_answer_off_the_contract() -> None:
+    """Without this, a proxy that forwarded anything would make every lifecycle test above pass vacuously."""
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _OffContract)
+    thread = threading.Thread(target=upstream.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        with Prism(upstream=f"http://127.0.0.1:{upstream.server_address[1]}") as proxy:
+            with PaySsam(APIKEY, MEMBER, MERCHANT, proxy.base_url) as paysam, pytest.raises(ProtocolError) as caught:
+                paysam.read_bill(new_bill_id())
+            assert caught.value.status_code == 500
+            assert "violation" in proxy.log().lower()
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+        thread.join(timeout=5)
