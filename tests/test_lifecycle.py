@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,7 +33,6 @@ from payssam import (
     ProcessingError,
     ProtocolError,
     ServerSystemError,
-    ValidationError,
     new_bill_id,
 )
 from payssam.errors import API_ERRORS
@@ -287,19 +286,6 @@ def test_every_v1_error_code_is_reachable_and_typed(
         SCENARIOS[code](client, control, receiver.url)
     assert type(caught.value) is API_ERRORS[code]
     assert caught.value.code == code
-
-
-def test_a_past_expiry_date_never_leaves_the_client(client: PaySsam, receiver: ApprovalReceiver) -> None:
-    with pytest.raises(ValidationError) as caught:
-        client.send_bill(
-            new_bill_id(),
-            PRICE,
-            phone=PHONE,
-            **CUSTOMER,
-            callback_url=receiver.url,
-            expires_on=date(2000, 1, 1),
-        )
-    assert caught.value.field == "expires_on"
 
 
 def test_the_proxy_saw_no_contract_violation(sim_proxy: Prism, client: PaySsam, receiver: ApprovalReceiver) -> None:

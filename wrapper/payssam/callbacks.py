@@ -91,20 +91,20 @@ def _check_apikey(approval: Approval, own: Secret) -> None:
         raise ApprovalRejectedError(approval.bill_id, "apikey is not this client's")
 
 
-def _confirm(approval: Approval, status: BillStatus, expected_price: object) -> BillStatus:
+def _confirm(approval: Approval, status: BillStatus, expected_price: int | None) -> BillStatus:
     """The read-back agrees with the approval (and with the price the caller billed)."""
     if status.state is not BillState.PAID:
         raise ApprovalRejectedError(approval.bill_id, f"PaySsam says the bill is {status.state.name}, not PAID")
     if approval.price is None or status.price != approval.price:
         raise ApprovalRejectedError(approval.bill_id, "approved price differs from the bill's")
-    if expected_price is not None and status.price != int(validation.price(expected_price, "expected_price")):
+    if expected_price is not None and status.price != expected_price:
         raise ApprovalRejectedError(approval.bill_id, "paid price differs from the expected price")
     if approval.approval_number is not None and approval.approval_number != status.approval_number:
         raise ApprovalRejectedError(approval.bill_id, "approval number differs from the bill's")
     return status
 
 
-def _verify_sync(approval: Approval, client: PaySsam, expected_price: object) -> BillStatus:
+def _verify_sync(approval: Approval, client: PaySsam, expected_price: int | None) -> BillStatus:
     _check_apikey(approval, client._config.apikey)
     try:
         status = client.read_bill(approval.bill_id)
@@ -113,7 +113,7 @@ def _verify_sync(approval: Approval, client: PaySsam, expected_price: object) ->
     return _confirm(approval, status, expected_price)
 
 
-async def _verify_async(approval: Approval, client: AsyncPaySsam, expected_price: object) -> BillStatus:
+async def _verify_async(approval: Approval, client: AsyncPaySsam, expected_price: int | None) -> BillStatus:
     _check_apikey(approval, client._config.apikey)
     try:
         status = await client.read_bill(approval.bill_id)
@@ -138,8 +138,7 @@ def verify_approval(
     """
     from .client import AsyncPaySsam
 
-    if expected_price is not None:
-        validation.price(expected_price, "expected_price")
+    expected = None if expected_price is None else int(validation.price(expected_price, "expected_price"))
     if isinstance(client, AsyncPaySsam):
-        return _verify_async(approval, client, expected_price)
-    return _verify_sync(approval, client, expected_price)
+        return _verify_async(approval, client, expected)
+    return _verify_sync(approval, client, expected)
