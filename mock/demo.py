@@ -22,6 +22,7 @@ import httpx
 
 from payssam import BillState, BillStatus, PaySsam, PaySsamError, new_bill_id
 
+import processes
 from receiver import ApprovalReceiver
 
 HOST = "127.0.0.1"
@@ -69,13 +70,7 @@ def simulator() -> Iterator[str]:
         print(f"simulator: pid {process.pid} on {base_url}")
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        print(f"simulator: pid {process.pid} stopped (exit {process.returncode})")
+        print(f"simulator: pid {process.pid} stopped (exit {processes.stop(process)})")
 
 
 def send(client: PaySsam, callback_url: str) -> str:

@@ -19,6 +19,8 @@ from typing import IO, Self
 
 import httpx
 
+import processes
+
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "mock" / "node_modules" / ".bin" / "prism"
 SPEC = ROOT / "openapi" / "payssam-v1.json"
@@ -95,13 +97,8 @@ class Prism:
     def stop(self) -> None:
         """Terminate the process by PID and wait for it; kill it if it lingers."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        if process is not None:
+            processes.stop(process)
         if self._log is not None:
             self._log.close()
             self._log = None
