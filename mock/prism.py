@@ -44,7 +44,6 @@ class Prism:
         self.upstream = upstream
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
-        self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -76,7 +75,6 @@ class Prism:
                 raise RuntimeError(f"Prism exited with {self._process.returncode}:\n{self.log()}")
             with contextlib.suppress(httpx.TransportError):
                 httpx.get(self.base_url + "/", timeout=0.5)
-                self.startup_seconds = time.monotonic() - started
                 return self
             time.sleep(0.05)
         self.stop()

@@ -11,7 +11,6 @@ import json
 import math
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -540,12 +539,9 @@ def free_port() -> int:
 
 @pytest.mark.usefixtures("no_proxy")
 def test_real_read_timeout(silent_server: int) -> None:
-    with payssam.PaySsam(**{**SANDBOX, "base_url": f"http://127.0.0.1:{silent_server}"}, timeout=0.3) as client:
-        started = time.monotonic()
-        with pytest.raises(payssam.TransportTimeoutError) as info:
-            client.read_bill(BILL_ID)
-        elapsed = time.monotonic() - started
-    assert 0.25 <= elapsed < 2.0
+    client = payssam.PaySsam(**{**SANDBOX, "base_url": f"http://127.0.0.1:{silent_server}"}, timeout=0.3)
+    with client, pytest.raises(payssam.TransportTimeoutError) as info:
+        client.read_bill(BILL_ID)
     assert isinstance(info.value.__cause__, httpx.TimeoutException)
 
 
@@ -553,11 +549,9 @@ def test_real_read_timeout(silent_server: int) -> None:
 async def test_real_read_timeout_async(silent_server: int) -> None:
     base_url = f"http://127.0.0.1:{silent_server}"
     async with payssam.AsyncPaySsam(**{**SANDBOX, "base_url": base_url}, timeout=0.3) as client:
-        started = time.monotonic()
-        with pytest.raises(payssam.TransportTimeoutError):
+        with pytest.raises(payssam.TransportTimeoutError) as info:
             await client.cancel_bill(BILL_ID, 1)
-        elapsed = time.monotonic() - started
-    assert 0.25 <= elapsed < 2.0
+    assert isinstance(info.value.__cause__, httpx.TimeoutException)
 
 
 @pytest.mark.usefixtures("no_proxy")
