@@ -26,7 +26,7 @@ help: ## List the targets
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check pip==25.3
-	$(BIN)/pip install --quiet --disable-pip-version-check -e . --group dev
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[mock]" --group dev
 	touch $@
 
 $(SPEC_TOOLS): openapi/package.json openapi/package-lock.json

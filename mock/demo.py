@@ -55,7 +55,7 @@ def simulator() -> Iterator[str]:
     """`python -m payssam_sim --port 0` as its own process; yields its base URL, stops it by PID."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(MOCK_DIR), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen(
-        [sys.executable, "-m", "payssam_sim", "--host", HOST, "--port", "0"],
+        [sys.executable, "-m", "payssam_sim", "--host", HOST, "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,

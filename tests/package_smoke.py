@@ -54,7 +54,7 @@ def check_simulator() -> None:
                 bill_id, 1000, phone="01012345678", customer_name="A", product_name="B", callback_url=base_url + "/x"
             )
             assert sent.short_url.startswith("http"), sent
-            httpx.post(f"{base_url}/_sim/bills/{bill_id}/pay", timeout=10).raise_for_status()
+            httpx.post(f"{base_url}/_sim/bills/{bill_id}/pay", json={}, timeout=10).raise_for_status()
             status = client.read_bill(bill_id)
         assert status.state is payssam.BillState.PAID, status
         assert status.price == 1000, status

@@ -147,7 +147,7 @@ def test_the_review_flows_end_to_end_through_the_sync_client(
         client.destroy_bill(other, PRICE)
     with pytest.raises(ProcessingError):
         client.cancel_bill(other, PRICE)
-    assert control.post(f"/_sim/bills/{other}/pay").status_code == 409
+    assert control.post(f"/_sim/bills/{other}/pay", json={}).status_code == 409
 
 
 async def test_the_same_lifecycle_through_the_async_client(

@@ -88,7 +88,7 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(bill_id=bills)
     def pay(self, bill_id: str) -> None:
         state, price = self.model[bill_id]
-        answer = self.control.post(f"/_sim/bills/{bill_id}/pay")
+        answer = self.control.post(f"/_sim/bills/{bill_id}/pay", json={})
         if state is UNPAID:
             assert answer.status_code == 200, answer.text
             assert answer.json()["bill"]["price"] in (price, str(price))

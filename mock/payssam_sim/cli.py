@@ -1,33 +1,45 @@
-"""`payssam sim`: run the simulator in the foreground until SIGINT or SIGTERM.
+"""`payssam sim` (also `payssam-sim`, `python -m payssam_sim`): run the simulator until SIGINT or SIGTERM.
 
-Argument-driven (main(argv)) so the main `payssam` command can delegate to it.
+Argument-driven (main(argv)) so the main `payssam` command can hand it every argument. With --detach it
+starts itself in the background, waits until it listens (or fails) and returns: a one-line start for CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
+import select
 import signal
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from .ledger import SANDBOX_CREDENTIALS, Credentials
-from .server import Simulator
+from .simulator import Simulator
 
 DEFAULT_PORT = 4020
+READY_TIMEOUT = 10.0
+"""How long --detach waits for the simulator to listen before it gives up and stops it."""
+DEFAULT_LOG_FILE = "payssam-sim.log"
+LISTENING = re.compile(r"payssam sim listening on (\S+)")
 DESCRIPTION = (
     "A local, in-memory stand-in for the PaySsam (결제선생) partner API v1, for tests and rehearsals; "
     "it is not the vendor and nothing it says is a real payment. Bills live in memory until it stops; "
-    "POST /_sim/bills/{bill_id}/pay plays the customer and sends the approval callback."
+    "POST /_sim/bills/{bill_id}/pay plays the customer and sends the approval callback. "
+    "One line per request and per callback attempt goes to stderr (never an apikey, phone or name)."
 )
 
 
 def _positive(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
 
@@ -42,7 +54,7 @@ def _count(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `payssam sim`."""
     env = os.environ
-    parser = argparse.ArgumentParser(prog="payssam sim", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="payssam sim", description=DESCRIPTION, allow_abbrev=False)
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default %(default)s)")
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port to listen on; 0 picks a free one (default %(default)s)"
@@ -62,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=env.get("PAYSSAM_SIM_MERCHANT", SANDBOX_CREDENTIALS.merchant),
         help="accepted merchant code (env PAYSSAM_SIM_MERCHANT; default %(default)s)",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (HTTP 400) what the vendor's docs leave open: an empty optional text, a JSON number for a "
+        "digit string, null for an optional field; by default they are accepted with a warning",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no request or callback lines on stderr, warnings only")
     parser.add_argument(
         "--callback-retry-interval",
         type=_positive,
@@ -83,25 +102,126 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="timeout of each callback attempt (default %(default)s)",
     )
+    parser.add_argument(
+        "--request-timeout",
+        type=_positive,
+        default=10.0,
+        metavar="SECONDS",
+        help="a whole request must arrive within this time, or the connection is dropped (default %(default)s)",
+    )
+    background = parser.add_argument_group("running in the background (for CI)")
+    background.add_argument(
+        "--detach",
+        action="store_true",
+        help=f"start in the background and return once it listens (exit 0) or has failed (exit 1, within "
+        f"{READY_TIMEOUT:g} s); prints the URL and the process id",
+    )
+    background.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=DEFAULT_LOG_FILE,
+        help="with --detach: where its log goes (default %(default)s)",
+    )
+    background.add_argument("--pid-file", metavar="PATH", help="with --detach: write the process id here")
     return parser
+
+
+def configure_logging(quiet: bool) -> None:
+    """One line per request and per callback attempt on stderr; only warnings and errors with quiet."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("payssam_sim")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def _without_detach(argv: Sequence[str]) -> list[str]:
+    """The arguments for the background process: the same, minus the ones only --detach reads."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name == "--detach":
+            continue
+        if name in ("--log-file", "--pid-file"):
+            skip = "=" not in arg
+            continue
+        kept.append(arg)
+    return kept
+
+
+def _read_line(stream: int, deadline: float) -> str:
+    """The first line a pipe carries, or what came before EOF or the deadline."""
+    data = b""
+    while b"\n" not in data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        readable, _, _ = select.select([stream], [], [], remaining)
+        if not readable:
+            break
+        chunk = os.read(stream, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8", errors="replace")
+
+
+def detach(argv: Sequence[str], log_file: str, pid_file: str | None) -> int:
+    """Start the simulator in its own session, wait until it listens; 0 and its URL, or 1 and why not."""
+    log = Path(log_file)
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "payssam_sim", *_without_detach(argv)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=sink,
+            start_new_session=True,
+        )
+    assert process.stdout is not None
+    line = _read_line(process.stdout.fileno(), time.monotonic() + READY_TIMEOUT)
+    process.stdout.close()
+    match = LISTENING.search(line)
+    if match is None:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        why = "; ".join(tail) or f"exit status {process.returncode}"
+        print(f"payssam sim: did not start: {why} (log: {log})", file=sys.stderr)
+        return 1
+    if pid_file:
+        Path(pid_file).write_text(f"{process.pid}\n", encoding="utf-8")
+    print(f"payssam sim listening on {match[1]} (pid {process.pid}, log {log})", flush=True)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM; 0 after a clean stop, 1 if it cannot listen."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         credentials = Credentials(apikey=args.apikey, member=args.member, merchant=args.merchant)
         simulator = Simulator(
             args.host,
             args.port,
             credentials=credentials,
+            strict=args.strict,
             callback_retry_interval=args.callback_retry_interval,
             callback_retries=args.callback_retries,
             callback_timeout=args.callback_timeout,
+            request_timeout=args.request_timeout,
         )
     except ValueError as exc:
         parser.error(str(exc))
+    if args.detach:
+        return detach(arguments, args.log_file, args.pid_file)
+    configure_logging(args.quiet)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

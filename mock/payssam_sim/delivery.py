@@ -1,6 +1,8 @@
 """Approval-callback delivery: POST the approval, accept only the exact acknowledgement, else retry later.
 
-Retries run in one worker thread over a heap of due attempts; only loopback receivers are ever called.
+Retries run in one worker thread (started on the first retry) over a heap of due attempts. Over the
+network only loopback receivers are called; a caller-given httpx transport (an in-process receiver)
+gets every URL. Each attempt is logged with its URL and outcome, never the body (it holds the apikey).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import heapq
 import ipaddress
 import itertools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +23,8 @@ import httpx
 ACK: dict[str, str] = {"code": "0000", "msg": "성공하였습니다."}
 STOPPED = "not delivered: the simulator is stopped"
 NOT_LOOPBACK = "not delivered: the simulator only calls loopback receivers"
+
+logger = logging.getLogger("payssam_sim")
 
 
 def is_loopback(url: str) -> bool:
@@ -71,7 +76,7 @@ class _Record:
 
 
 class Deliveries:
-    """Every bill's approval delivery: the first attempt in the caller's thread, retries in one worker."""
+    """Every bill's approval delivery: attempts on demand in the caller's thread, retries in one worker."""
 
     def __init__(
         self,
@@ -79,11 +84,13 @@ class Deliveries:
         retry_interval: float,
         retries: int,
         timeout: float,
+        transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.retry_interval = retry_interval
         self.retries = retries
         self.timeout = timeout
+        self._transport = transport
         self._clock = clock
         self._cond = threading.Condition()
         self._records: dict[str, _Record] = {}
@@ -93,18 +100,11 @@ class Deliveries:
         self._worker: threading.Thread | None = None
         self._client: httpx.Client | None = None
 
-    def start(self) -> None:
-        """Start the retry worker."""
-        with self._cond:
-            if self._worker is not None:
-                return
-            self._stopping = False
-            self._client = httpx.Client(trust_env=False, follow_redirects=False)
-            self._worker = threading.Thread(target=self._run, name="payssam-sim-callbacks", daemon=True)
-            self._worker.start()
-
     def stop(self) -> None:
-        """Wake the worker, let it finish an attempt in flight, and join it; pending retries are dropped."""
+        """Wake the worker, let it finish an attempt in flight, and join it; pending retries are dropped.
+
+        The deliveries can be used again afterwards (a restarted simulator delivers again).
+        """
         with self._cond:
             worker, self._worker = self._worker, None
             client, self._client = self._client, None
@@ -115,6 +115,8 @@ class Deliveries:
             worker.join()
         if client is not None:
             client.close()
+        with self._cond:
+            self._stopping = False
 
     def reset(self) -> None:
         """Forget every delivery and cancel every pending retry."""
@@ -123,15 +125,36 @@ class Deliveries:
             self._heap.clear()
             self._cond.notify_all()
 
+    def reaches(self, url: str) -> bool:
+        """Whether a callback to url would be attempted at all."""
+        return self._transport is not None or is_loopback(url)
+
     def deliver(self, bill_id: str, url: str, body: Mapping[str, str]) -> dict[str, object]:
         """Make the first attempt now (synchronously), schedule retries if it is not acknowledged; the view."""
         record = _Record(url=url, body=json.dumps(dict(body), ensure_ascii=False).encode("utf-8"))
         with self._cond:
             self._records[bill_id] = record
-            if not is_loopback(url):
+            if not self.reaches(url):
                 record.gave_up = True
                 record.last_error = NOT_LOOPBACK
+                logger.info("callback bill_id=%s to %s: %s", bill_id, url, NOT_LOOPBACK)
                 return self._view(record)
+        return self._try(bill_id, record)
+
+    def redeliver(self, bill_id: str) -> dict[str, object] | None:
+        """Deliver the same approval again now, whatever happened before (None if none was ever made)."""
+        with self._cond:
+            record = self._records.get(bill_id)
+            if record is None:
+                return None
+            if not self.reaches(record.url):
+                return self._view(record)
+            record.gave_up = False
+            record.acknowledged = False
+            record.due = None
+        return self._try(bill_id, record)
+
+    def _try(self, bill_id: str, record: _Record) -> dict[str, object]:
         error = self._attempt(record)
         with self._cond:
             self._settle(bill_id, record, error)
@@ -159,18 +182,38 @@ class Deliveries:
             return
         record.attempts += 1
         record.last_error = error
+        outcome = "acknowledged" if error is None else error
         if error is None:
             record.acknowledged = True
         elif record.attempts > self.retries:
             record.gave_up = True
+            outcome += f"; gave up after {record.attempts} attempts"
         elif not self._stopping:
             record.due = self._clock() + self.retry_interval
             heapq.heappush(self._heap, (record.due, next(self._sequence), bill_id, record))
+            self._start_worker()
             self._cond.notify_all()
+            outcome += f"; next attempt in {self.retry_interval:g} s"
+        logger.info("callback bill_id=%s attempt %d to %s: %s", bill_id, record.attempts, record.url, outcome)
+
+    def _start_worker(self) -> None:
+        """Start the retry worker if it is not running (lock held)."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._run, name="payssam-sim-callbacks", daemon=True)
+            self._worker.start()
+
+    def _http(self) -> httpx.Client | None:
+        """The client that makes attempts, created on first use; None while stopping."""
+        with self._cond:
+            if self._stopping:
+                return None
+            if self._client is None:
+                self._client = httpx.Client(transport=self._transport, trust_env=False, follow_redirects=False)
+            return self._client
 
     def _attempt(self, record: _Record) -> str | None:
         """One POST with the shared client (outside the lock); None when acknowledged."""
-        client = self._client
+        client = self._http()
         if client is None:
             return STOPPED
         try:
@@ -191,7 +234,7 @@ class Deliveries:
                     self._cond.wait(wait)
                     continue
                 heapq.heappop(self._heap)
-                if self._records.get(bill_id) is record:
+                if self._records.get(bill_id) is record and record.due == due:
                     record.due = None
                     return bill_id, record
             return None

@@ -11,14 +11,12 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-
-from payssam import validation
-from payssam.hashing import bill_hash
+from datetime import date, datetime, timedelta, timezone
 
 from .bodies import CARD_ISSUERS, Auth, BillRequest, Fault, Payment, PricedRequest, SendRequest
+from .hashing import expected_hash
 
-KST = validation.KST
+KST = timezone(timedelta(hours=9), "KST")
 SUCCESS = "0000"
 MESSAGES: dict[str, str] = {
     SUCCESS: "성공하였습니다.",
@@ -81,9 +79,10 @@ class Credentials:
     merchant: str
 
     def __post_init__(self) -> None:
-        validation.credential("apikey", self.apikey, validation.APIKEY_MAX, secret=True)
-        validation.credential("member", self.member, validation.MEMBER_MAX)
-        validation.credential("merchant", self.merchant, validation.MERCHANT_MAX)
+        for name in ("apikey", "member", "merchant"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value or not value.isprintable():
+                raise ValueError(f"{name} must be a non-empty printable string")
 
     def accepts(self, auth: Auth) -> bool:
         """All three match, compared in constant time (no short cut on the first mismatch)."""
@@ -156,12 +155,10 @@ class Ledger:
     def __init__(
         self,
         credentials: Credentials,
-        short_url: Callable[[str], str],
         *,
         clock: Callable[[], datetime] = kst_now,
     ) -> None:
         self._credentials = credentials
-        self._short_url = short_url
         self._clock = clock
         self._lock = threading.Lock()
         self._bills: dict[str, Bill] = {}
@@ -184,20 +181,20 @@ class Ledger:
     def _approval_number(self) -> str:
         return f"{next(self._approval_numbers) % 100_000_000:08d}"
 
-    def send(self, request: SendRequest) -> Outcome:
-        """Create the bill (W) and "send" its KakaoTalk message; answers its short URL."""
+    def send(self, request: SendRequest, site: str) -> Outcome:
+        """Create the bill (W) and "send" its KakaoTalk message; answers its short URL on site (scheme://host)."""
         with self._lock:
             stop = self._gate("send", request.auth)
             if stop:
                 return stop
-            expected = bill_hash(request.bill_id, request.price, request.phone)
+            expected = expected_hash(request.bill_id, request.price, request.phone)
             if not _same(request.hash, expected):
                 return failure("9999", "hash does not match")
             if request.bill_id in self._bills:
                 return failure("9800")
             if request.expire_dt is not None and request.expire_dt < self._now().date():
                 return failure("9999", "expire_dt is already past in Korea time")
-            short_url = self._short_url(request.bill_id)
+            short_url = f"{site}/_sim/b/{request.bill_id}"
             self._bills[request.bill_id] = Bill(
                 bill_id=request.bill_id,
                 price=request.price,
@@ -231,7 +228,9 @@ class Ledger:
         stop = self._gate(operation, request.auth)
         if stop:
             return stop
-        if isinstance(request, PricedRequest) and not _same(request.hash, bill_hash(request.bill_id, request.price)):
+        if isinstance(request, PricedRequest) and not _same(
+            request.hash, expected_hash(request.bill_id, request.price)
+        ):
             return failure("9999", "hash does not match")
         bill = self._bills.get(request.bill_id)
         if bill is None:
@@ -330,6 +329,11 @@ class Ledger:
             "appr_cat_id": CAT_ID,
         }
         return fields
+
+    def bill_ids(self) -> list[str]:
+        """Every bill's id, oldest first."""
+        with self._lock:
+            return list(self._bills)
 
     def view(self, bill_id: str) -> dict[str, object] | None:
         """What the control route shows about a bill (no personal data), or None."""

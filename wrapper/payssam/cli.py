@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +30,8 @@ from .redaction import MASK, mask_phone, redact
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 
 PROG = "payssam"
+PLUGIN_GROUP = "payssam.commands"
+"""Entry points of commands shipped beside the SDK (the simulator's `sim`), looked up only when called."""
 EXIT_OK = 0
 EXIT_API = 1
 EXIT_INPUT = 2
@@ -279,17 +281,17 @@ def _exit_code(exc: SystemExit) -> int:
 
 
 def run_sim(argv: Sequence[str]) -> int:
-    """Hand every argument to the simulator, imported only now since nothing else needs it."""
+    """Hand every argument to the simulator, found by its entry point: the SDK never imports it."""
+    found = entry_points(group=PLUGIN_GROUP, name="sim")
     try:
-        sim_cli = importlib.import_module("payssam_sim.cli")
-    except ImportError as exc:
+        sim_main: Callable[[list[str]], int | None] = next(iter(found)).load()
+    except (StopIteration, ImportError) as exc:
+        reason = f" ({exc})" if isinstance(exc, ImportError) else ""
         print(
-            f"{PROG} sim: the simulator (package payssam_sim) is not installed or cannot be imported ({exc}); "
-            "reinstall payssam with its [mock] extra",
+            f"{PROG} sim: the simulator is not installed{reason}; install it with: pip install 'payssam[mock]'",
             file=sys.stderr,
         )
         return EXIT_INPUT
-    sim_main: Callable[[list[str]], int | None] = sim_cli.main
     try:
         return sim_main(list(argv)) or EXIT_OK
     except SystemExit as exc:

@@ -1,0 +1,181 @@
+"""The vendor routes' request rules, read from the bundled contract (payssam-v1.json), not from the SDK.
+
+Each operation's request schema is compiled once into a JSON Schema validator (draft 4, the base of
+OpenAPI 3.0 schemas) with ECMA-262 patterns (regress), as the contract means them, and its two formats.
+A refusal names the field and the rule, never the value (it may be an apikey or a phone number).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import regress
+from jsonschema import Draft4Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.protocols import Validator
+
+CONTRACT_FILE = "payssam-v1.json"
+VENDOR_PATHS = {
+    "send": "/if/bill/send",
+    "read": "/if/bill/read",
+    "cancel": "/if/bill/cancel",
+    "destroy": "/if/bill/destroy",
+    "resend": "/if/bill/resend",
+}
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*", re.ASCII)
+JSON_TYPES = {"string": "a string", "object": "an object", "integer": "an integer", "number": "a number"}
+
+
+class BodyError(ValueError):
+    """A request body the simulator refuses (HTTP 400); names the field, never its value."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+@cache
+def _ecma(pattern: str) -> regress.Regex:
+    return regress.Regex(pattern)
+
+
+def _pattern(validator: Validator, pattern: str, instance: object, schema: Mapping[str, Any]) -> Iterator[SchemaError]:
+    """OpenAPI patterns are ECMA-262: `$` never matches before a trailing newline, `\\S` knows Unicode spaces."""
+    if isinstance(instance, str) and _ecma(pattern).find(instance) is None:
+        yield SchemaError("pattern")
+
+
+def _type(validator: Validator, types: str, instance: object, schema: Mapping[str, Any]) -> Iterator[SchemaError]:
+    """Draft 4 `type`, plus OpenAPI 3.0's `nullable: true`."""
+    if instance is None and schema.get("nullable") is True:
+        return
+    yield from validators.Draft4Validator.VALIDATORS["type"](validator, types, instance, schema)
+
+
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date")
+def _is_date(instance: object) -> bool:
+    """RFC 3339 full-date that exists in the calendar."""
+    if not isinstance(instance, str):
+        return True
+    if not _DATE.fullmatch(instance):
+        return False
+    try:
+        date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return True
+
+
+@FORMATS.checks("uri")
+def _is_uri(instance: object) -> bool:
+    """An absolute URI: a scheme, a colon, no white space (the contract's own patterns say the rest)."""
+    return not isinstance(instance, str) or _SCHEME.fullmatch(instance) is not None
+
+
+ContractValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft4Validator, {"pattern": _pattern, "type": _type}
+)
+
+
+def load() -> dict[str, Any]:
+    """The contract shipped with the simulator."""
+    text = resources.files(__package__).joinpath(CONTRACT_FILE).read_text(encoding="utf-8")
+    spec: dict[str, Any] = json.loads(text)
+    return spec
+
+
+def resolve(spec: Mapping[str, Any], node: object) -> Any:
+    """Inline every local $ref (the contract has no recursive schemas)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = spec
+            for part in str(node["$ref"]).removeprefix("#/").split("/"):
+                target = target[part]
+            return resolve(spec, target)
+        return {key: resolve(spec, value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(spec, item) for item in node]
+    return node
+
+
+def _field(error: SchemaError) -> str:
+    path = ".".join(str(part) for part in error.absolute_path)
+    required = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(required, list):
+        missing = next((name for name in required if name not in error.instance), "")
+        return f"{path}.{missing}" if path else str(missing)
+    return path or "body"
+
+
+def _problem(error: SchemaError) -> str:
+    """What the rule demands, in words; the contract's own limits, never the value sent."""
+    rule, limit = error.validator, error.validator_value
+    if rule == "required":
+        return "is missing"
+    if rule == "type":
+        return f"must be {JSON_TYPES.get(str(limit), str(limit))}, not {json_type(error.instance)}"
+    if rule == "maxLength":
+        return f"must be at most {limit} characters"
+    if rule == "minLength":
+        return "must not be empty" if limit == 1 else f"must be at least {limit} characters"
+    if rule == "pattern":
+        return f"must match the contract's pattern {limit}"
+    if rule == "format":
+        return f"is not a valid {limit}"
+    if rule == "enum":
+        return "is not one of the contract's values"
+    return f"breaks the contract's {rule} rule"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRules:
+    """One operation's request schema, compiled."""
+
+    path: str
+    schema: Mapping[str, Any]
+    validator: Validator
+
+    def check(self, body: Mapping[str, Any]) -> None:
+        """Raise BodyError for the first rule the body breaks (errors sorted by field, so the choice is stable)."""
+        errors = sorted(self.validator.iter_errors(body), key=lambda e: (_field(e), str(e.validator)))
+        if errors:
+            raise BodyError(_field(errors[0]), _problem(errors[0]))
+
+
+@cache
+def request_rules() -> Mapping[str, RequestRules]:
+    """Every vendor operation's request rules, by operation name."""
+    spec = load()
+    rules: dict[str, RequestRules] = {}
+    for operation, path in VENDOR_PATHS.items():
+        content = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        schema = resolve(spec, content["schema"])
+        rules[operation] = RequestRules(path, schema, ContractValidator(schema, format_checker=FORMATS))
+    return rules

@@ -1,0 +1,356 @@
+"""The simulator: the vendor routes (/if/bill/*) and the control routes (/_sim/*), served over a socket or in-process.
+
+Routing, guards and the request log only; the bill rules live in ledger.py, the request rules in the
+contract (contract.py), callbacks in delivery.py, the socket in httpserver.py, the httpx seam in transport.py.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+from . import bodies, contract, fidelity
+from .contract import BodyError
+from .delivery import Deliveries
+from .httpserver import HttpServer
+from .ledger import SANDBOX_CREDENTIALS, STATE_NAMES, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
+from .messages import HTML_TYPE, Request, Response, error_response, json_response
+from .transport import AsyncSimulatorTransport, SimulatorTransport
+
+logger = logging.getLogger("payssam_sim")
+logger.addHandler(logging.NullHandler())
+
+_ID = r"([A-Za-z0-9]{1,20})"
+MAX_PORT = 65535
+SIM_PREFIX = "/_sim/"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A control route: its path, the methods it answers, and whether it may wait on a callback receiver."""
+
+    pattern: re.Pattern[str]
+    methods: tuple[str, ...]
+    blocks: bool = False
+
+
+BILLS = Route(re.compile(r"/_sim/bills"), ("GET", "HEAD"))
+BILL = Route(re.compile(rf"/_sim/bills/{_ID}"), ("GET", "HEAD"))
+PAY = Route(re.compile(rf"/_sim/bills/{_ID}/pay"), ("POST",), blocks=True)
+REDELIVER = Route(re.compile(rf"/_sim/bills/{_ID}/redeliver"), ("POST",), blocks=True)
+PAGE = Route(re.compile(rf"/_sim/b/{_ID}"), ("GET", "HEAD"))
+RESET = Route(re.compile(r"/_sim/reset"), ("POST",))
+FAULTS = Route(re.compile(r"/_sim/faults"), ("POST",))
+CONTROL = (BILLS, BILL, PAY, REDELIVER, PAGE, RESET, FAULTS)
+
+
+def loopback_bind_address(host: str) -> str:
+    """The address to bind for host; anything but loopback is refused (the simulator is for local use only)."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        raise ValueError(f"host {host!r} is not an IP address or localhost") from None
+    if not address.is_loopback:
+        raise ValueError(f"host {host!r} is not a loopback address: the simulator serves this machine only")
+    return str(address)
+
+
+def is_loopback_host(header: str | None) -> bool:
+    """A Host header naming this machine (localhost or a loopback address, any port): guards DNS rebinding."""
+    if not header:
+        return False
+    try:
+        host = urlsplit(f"//{header}").hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(slots=True)
+class _Answer:
+    """A response and what the request log says about it."""
+
+    response: Response
+    bill_id: str | None = None
+    code: str | None = None
+
+
+class Simulator:
+    """A local, in-memory, stateful stand-in for PaySsam v1 for tests and rehearsals; not the vendor.
+
+    start() serves on a loopback socket; transport() and async_transport() serve the same routes to an
+    httpx client in-process, with no socket and no start(). Callbacks go to loopback URLs, or to
+    callback_transport (an httpx transport, e.g. a MockTransport or WSGITransport around your receiver).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        credentials: Credentials = SANDBOX_CREDENTIALS,
+        strict: bool = False,
+        callback_retry_interval: float = 3600.0,
+        callback_retries: int = 24,
+        callback_timeout: float = 10.0,
+        callback_transport: httpx.BaseTransport | None = None,
+        request_timeout: float = 10.0,
+        idle_timeout: float = 75.0,
+    ) -> None:
+        if not 0 <= port <= MAX_PORT:
+            raise ValueError(f"port must be between 0 and {MAX_PORT}")
+        for name, seconds in (
+            ("callback_retry_interval", callback_retry_interval),
+            ("callback_timeout", callback_timeout),
+            ("request_timeout", request_timeout),
+            ("idle_timeout", idle_timeout),
+        ):
+            if not 0 < seconds < float("inf"):
+                raise ValueError(f"{name} must be a positive number of seconds")
+        if callback_retries < 0:
+            raise ValueError("callback_retries must not be negative")
+        self.host = loopback_bind_address(host)
+        self.port = port
+        self.credentials = credentials
+        self.strict = strict
+        self.request_timeout = request_timeout
+        self.idle_timeout = idle_timeout
+        self._rules = contract.request_rules()
+        self._ledger = Ledger(credentials)
+        self._deliveries = Deliveries(
+            retry_interval=callback_retry_interval,
+            retries=callback_retries,
+            timeout=callback_timeout,
+            transport=callback_transport,
+        )
+        self._vendor: dict[str, Callable[[dict[str, Any], str], Outcome]] = {
+            contract.VENDOR_PATHS["send"]: lambda data, site: self._ledger.send(bodies.send_request(data), site),
+            contract.VENDOR_PATHS["read"]: lambda data, site: self._ledger.read(bodies.bill_request(data)),
+            contract.VENDOR_PATHS["cancel"]: lambda data, site: self._ledger.cancel(bodies.priced_request(data)),
+            contract.VENDOR_PATHS["destroy"]: lambda data, site: self._ledger.destroy(bodies.priced_request(data)),
+            contract.VENDOR_PATHS["resend"]: lambda data, site: self._ledger.resend(bodies.bill_request(data)),
+        }
+        self._operations = {path: name for name, path in contract.VENDOR_PATHS.items()}
+        self._server: HttpServer | None = None
+        self._bound_port = 0
+
+    # ------------------------------------------------------------------ serving
+
+    @property
+    def base_url(self) -> str:
+        """http://HOST:PORT where the simulator answers on its socket (the real port once started)."""
+        port = self._server.port if self._server is not None else self._bound_port or self.port
+        if not port:
+            raise RuntimeError("the simulator picks its port when it starts: call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{port}"
+
+    def start(self) -> Self:
+        """Bind (backlog 1024), listen and serve HTTP/1.1 in a background thread; returns once accepting."""
+        if self._server is not None:
+            raise RuntimeError("the simulator is already running")
+        server = HttpServer(
+            self.handle,
+            self.blocks,
+            self.host,
+            self.port,
+            request_timeout=self.request_timeout,
+            idle_timeout=self.idle_timeout,
+        )
+        server.start()
+        self._server = server
+        self._bound_port = server.port
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close every connection, stop the callback worker and join their threads."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+        self._deliveries.stop()
+
+    close = stop
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def transport(self) -> httpx.BaseTransport:
+        """The routes as an httpx transport: `httpx.Client(transport=sim.transport())`, no socket, no start()."""
+        return SimulatorTransport(self.handle)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """The routes as an async httpx transport; routes that call a receiver run in a worker thread."""
+        return AsyncSimulatorTransport(self.handle, self.blocks)
+
+    # ------------------------------------------------------------------ routing
+
+    def blocks(self, method: str, target: str) -> bool:
+        """Whether answering may wait on a callback receiver (the caller should not block an event loop on it)."""
+        path = urlsplit(target).path
+        return any(route.blocks and route.pattern.fullmatch(path) for route in CONTROL)
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request and log one line for it (method, path, bill_id, code or status, milliseconds)."""
+        started = time.perf_counter()
+        path = urlsplit(request.target).path
+        try:
+            answer = self._route(request, path)
+        except Exception:
+            logger.exception("%s %s: internal error", request.method, path)
+            answer = _Answer(error_response(500, "internal error in the simulator"))
+        outcome = f"code={answer.code}" if answer.code else f"HTTP {answer.response.status}"
+        logger.info(
+            "%s %s bill_id=%s %s %.1f ms",
+            request.method,
+            path,
+            answer.bill_id or "-",
+            outcome,
+            (time.perf_counter() - started) * 1000,
+        )
+        return answer.response
+
+    def _route(self, request: Request, path: str) -> _Answer:
+        if path in self._vendor:
+            if request.method != "POST":
+                return _Answer(error_response(405, f"{path} answers POST only", (("Allow", "POST"),)))
+            return self._vendor_call(request, path)
+        for route in CONTROL:
+            match = route.pattern.fullmatch(path)
+            if match is None:
+                continue
+            bill_id = match.group(1) if match.groups() else None
+            if request.method not in route.methods:
+                allow = ", ".join(route.methods)
+                return _Answer(error_response(405, f"{path} answers {allow} only", (("Allow", allow),)), bill_id)
+            refusal = self._guard(request)
+            if refusal is not None:
+                return _Answer(refusal, bill_id)
+            return _Answer(self._control(route, request, bill_id), bill_id)
+        return _Answer(error_response(404, f"no route for {request.method} {path}"))
+
+    def _guard(self, request: Request) -> Response | None:
+        """Control routes act only on requests a web page cannot forge: a loopback Host, and JSON on every POST."""
+        if not request.trusted and not is_loopback_host(request.headers.get("host")):
+            return error_response(403, "Host: control routes answer only to a loopback host name")
+        if request.method == "POST" and not bodies.is_json(request.headers.get("content-type")):
+            return error_response(403, "Content-Type: control routes take application/json only")
+        return None
+
+    def _vendor_call(self, request: Request, path: str) -> _Answer:
+        """A vendor operation: the body held to the contract (HTTP 400 otherwise), then the ledger's answer."""
+        rules = self._rules[self._operations[path]]
+        try:
+            data = bodies.json_object(request.body, request.headers.get("content-type"))
+            if not self.strict:
+                for warning in fidelity.relax(rules.schema, data):
+                    logger.warning("%s %s: %s", request.method, path, warning)
+            rules.check(data)
+        except BodyError as exc:
+            return _Answer(error_response(400, str(exc)))
+        code, fields = self._vendor[path](data, request.site)
+        bill = data.get("bill")
+        bill_id = data.get("bill_id") if bill is None else bill.get("bill_id")
+        return _Answer(json_response(200, {"code": code, **fields}), bill_id, code)
+
+    def _control(self, route: Route, request: Request, bill_id: str | None) -> Response:
+        """The /_sim/ routes: list, inspect, pay, redeliver, short URL page, reset, faults."""
+        if route is BILLS:
+            return json_response(200, {"bills": [self._view(each) for each in self._ledger.bill_ids()]})
+        if route is PAGE:
+            return self._page(str(bill_id))
+        if route is RESET:
+            self._ledger.reset()
+            self._deliveries.reset()
+            return json_response(200, {"reset": True})
+        if route is FAULTS:
+            return self._fault(request)
+        view = self._view(str(bill_id))
+        if view is None:
+            return error_response(404, f"no bill {bill_id}")
+        if route is PAY:
+            return self._pay(str(bill_id), request)
+        if route is REDELIVER:
+            return self._redeliver(str(bill_id))
+        return json_response(200, view)
+
+    def _view(self, bill_id: str) -> dict[str, object] | None:
+        view = self._ledger.view(bill_id)
+        if view is not None:
+            view["callback"] = self._deliveries.view(bill_id)
+        return view
+
+    def _pay(self, bill_id: str, request: Request) -> Response:
+        """W → F, then the approval callback's first attempt; retries are scheduled if it is not acknowledged."""
+        try:
+            payment = bodies.payment(
+                bodies.json_object(request.body, request.headers.get("content-type"), optional=True)
+            )
+        except BodyError as exc:
+            return error_response(400, str(exc))
+        try:
+            paid = self._ledger.pay(bill_id, payment)
+        except UnknownBillError:
+            return error_response(404, f"no bill {bill_id}")
+        except NotPayableError as exc:
+            return error_response(409, str(exc))
+        delivery = self._deliveries.deliver(paid.bill_id, paid.callback_url, paid.callback_body)
+        return json_response(200, {"bill": self._view(bill_id), "callback": delivery})
+
+    def _redeliver(self, bill_id: str) -> Response:
+        """The approval once more, now, as PaySsam does when it never saw the acknowledgement."""
+        delivery = self._deliveries.redeliver(bill_id)
+        if delivery is None:
+            return error_response(409, "bill was never paid: there is no approval to deliver")
+        return json_response(200, {"bill": self._view(bill_id), "callback": delivery})
+
+    def _fault(self, request: Request) -> Response:
+        """Queue a fault: the next `count` calls of an operation answer `code` (after shape and credential checks).
+
+        No lifecycle reaches 5000 or 9870; an injected fault is how a client's handling of them is tested.
+        """
+        try:
+            fault = bodies.fault(bodies.json_object(request.body, request.headers.get("content-type")))
+        except BodyError as exc:
+            return error_response(400, str(exc))
+        pending = self._ledger.inject(fault)
+        return json_response(200, {"operation": fault.operation, "code": fault.code, "pending": pending})
+
+    def _page(self, bill_id: str) -> Response:
+        """The short URL's target: a tiny page saying the bill's state."""
+        view = self._ledger.view(bill_id)
+        if view is None:
+            return Response(404, b"<!doctype html><title>Not found</title><p>No such bill.</p>\n", HTML_TYPE)
+        state = str(view["state"])
+        page = (
+            '<!doctype html>\n<html lang="ko"><meta charset="utf-8">'
+            f"<title>PaySsam simulator: bill {html.escape(bill_id)}</title>\n"
+            f"<h1>Bill {html.escape(bill_id)}</h1>\n"
+            f"<p>{html.escape(str(view['product_nm']))}: {html.escape(str(view['price']))} won</p>\n"
+            f'<p>State: <strong id="state">{state}</strong> ({STATE_NAMES.get(state, "unknown")})</p>\n'
+            "<p>Local PaySsam v1 simulator for tests and rehearsals; not the vendor.</p>\n</html>\n"
+        )
+        return Response(200, page.encode("utf-8"), HTML_TYPE)
