@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
+import httpx
+
 from payssam import (
     APPROVAL_ACK,
     APPROVAL_ACK_CONTENT_TYPE,
@@ -40,26 +42,19 @@ class ApprovalReceiver:
     def __init__(self, client: PaySsam, *, expected_price: int | None = None, path: str = "/payssam/approval") -> None:
         self.seen = Seen()
         self.path = path
+        self._client = client
+        self._expected_price = expected_price
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                try:
-                    approval = parse_approval(body)
-                    status = verify_approval(approval, client, expected_price=expected_price)
-                except PaySsamError as exc:
-                    receiver.seen.rejected.append(f"{type(exc).__name__}: {exc}")
-                    self.send_response(400)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", APPROVAL_ACK_CONTENT_TYPE)
-                self.send_header("Content-Length", str(len(APPROVAL_ACK)))
+                status, body = receiver.answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                self.send_response(status)
+                if body:
+                    self.send_header("Content-Type", APPROVAL_ACK_CONTENT_TYPE)
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(APPROVAL_ACK)
-                receiver.seen.verified.put(status)
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: callers report what they need."""
@@ -67,6 +62,27 @@ class ApprovalReceiver:
         self._server = ThreadingHTTPServer((HOST, 0), Handler)
         # A short poll interval: stop() waits up to one interval for the serving loop to notice.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def answer(self, body: bytes) -> tuple[int, bytes]:
+        """The reply to one delivery: the acknowledgement for a verified approval, else 400 and nothing."""
+        try:
+            approval = parse_approval(body)
+            status = verify_approval(approval, self._client, expected_price=self._expected_price)
+        except PaySsamError as exc:
+            self.seen.rejected.append(f"{type(exc).__name__}: {exc}")
+            return 400, b""
+        self.seen.verified.put(status)
+        return 200, APPROVAL_ACK
+
+    def transport(self) -> httpx.MockTransport:
+        """The same endpoint in-process, for a simulator's callback_transport: no socket at all."""
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            status, body = self.answer(request.read())
+            headers = {"Content-Type": APPROVAL_ACK_CONTENT_TYPE} if body else {}
+            return httpx.Response(status, headers=headers, content=body)
+
+        return httpx.MockTransport(handle)
 
     @property
     def url(self) -> str:

@@ -11,7 +11,8 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -57,13 +58,6 @@ def client(sim_proxy: Prism) -> Iterator[PaySsam]:
 
 
 @pytest.fixture
-async def async_client(sim_proxy: Prism) -> AsyncIterator[AsyncPaySsam]:
-    """The awaitable client, through the same proxy."""
-    async with AsyncPaySsam(APIKEY, MEMBER, MERCHANT, sim_proxy.base_url, timeout=10) as paysam:
-        yield paysam
-
-
-@pytest.fixture
 def control(simulator: Simulator) -> Iterator[httpx.Client]:
     """The simulator's own control routes, outside the vendor contract."""
     with httpx.Client(base_url=simulator.base_url, timeout=10) as http:
@@ -77,6 +71,49 @@ def receiver(client: PaySsam) -> Iterator[ApprovalReceiver]:
         yield endpoint
 
 
+@dataclass
+class Lane:
+    """One way to reach the simulator: clients, the control routes and a receiver, all going the same way."""
+
+    client: PaySsam
+    control: httpx.Client
+    receiver: ApprovalReceiver
+    async_client: Callable[[], AsyncPaySsam]
+
+
+@pytest.fixture(params=["proxy", "socket", "inprocess"])
+def lane(request: pytest.FixtureRequest, simulator: Simulator) -> Iterator[Lane]:
+    """Through Prism proxy --errors to the socket, straight to the socket, or in-process with no socket at all."""
+    if request.param == "inprocess":
+        sim = Simulator()
+        to_sim: dict[str, Any] = {"base_url": "http://127.0.0.1", "timeout": 10}
+        sync_http = httpx.Client(transport=sim.transport())
+        with (
+            PaySsam(APIKEY, MEMBER, MERCHANT, **to_sim, http_client=sync_http) as paysam,
+            httpx.Client(transport=sim.transport(), base_url=to_sim["base_url"]) as control,
+            ApprovalReceiver(paysam, expected_price=PRICE) as endpoint,
+        ):
+            sim.callback_transport = endpoint.transport()
+            yield Lane(
+                paysam,
+                control,
+                endpoint,
+                lambda: AsyncPaySsam(
+                    APIKEY, MEMBER, MERCHANT, **to_sim, http_client=httpx.AsyncClient(transport=sim.async_transport())
+                ),
+            )
+        sync_http.close()
+        sim.close()
+        return
+    base_url = request.getfixturevalue("sim_proxy").base_url if request.param == "proxy" else simulator.base_url
+    with (
+        PaySsam(APIKEY, MEMBER, MERCHANT, base_url, timeout=10) as paysam,
+        httpx.Client(base_url=simulator.base_url, timeout=10) as control,
+        ApprovalReceiver(paysam, expected_price=PRICE) as endpoint,
+    ):
+        yield Lane(paysam, control, endpoint, lambda: AsyncPaySsam(APIKEY, MEMBER, MERCHANT, base_url, timeout=10))
+
+
 def pay(control: httpx.Client, bill_id: str, **choice: Any) -> dict[str, Any]:
     """The customer pays (simulated); returns the simulator's account of it."""
     answer = control.post(f"/_sim/bills/{bill_id}/pay", json=choice)
@@ -85,9 +122,8 @@ def pay(control: httpx.Client, bill_id: str, **choice: Any) -> dict[str, Any]:
     return paid
 
 
-def test_the_review_flows_end_to_end_through_the_sync_client(
-    client: PaySsam, control: httpx.Client, receiver: ApprovalReceiver
-) -> None:
+def test_the_review_flows_end_to_end_through_the_sync_client(lane: Lane) -> None:
+    client, control, receiver = lane.client, lane.control, lane.receiver
     bill_id = new_bill_id("1234567890")
     sent = client.send_bill(
         bill_id,
@@ -150,9 +186,13 @@ def test_the_review_flows_end_to_end_through_the_sync_client(
     assert control.post(f"/_sim/bills/{other}/pay", json={}).status_code == 409
 
 
-async def test_the_same_lifecycle_through_the_async_client(
-    async_client: AsyncPaySsam, client: PaySsam, control: httpx.Client, receiver: ApprovalReceiver
-) -> None:
+async def test_the_same_lifecycle_through_the_async_client(lane: Lane) -> None:
+    control, receiver = lane.control, lane.receiver
+    async with lane.async_client() as async_client:
+        await _async_lifecycle(async_client, control, receiver)
+
+
+async def _async_lifecycle(async_client: AsyncPaySsam, control: httpx.Client, receiver: ApprovalReceiver) -> None:
     bill_id = new_bill_id("A")
     sent = await async_client.send_bill(bill_id, str(PRICE), phone=PHONE, **CUSTOMER, callback_url=receiver.url)
     assert sent.bill_id == bill_id

@@ -100,6 +100,19 @@ class Deliveries:
         self._worker: threading.Thread | None = None
         self._client: httpx.Client | None = None
 
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        """Where callbacks go: None for the network (loopback receivers only), or an in-process transport."""
+        return self._transport
+
+    @transport.setter
+    def transport(self, transport: httpx.BaseTransport | None) -> None:
+        with self._cond:
+            self._transport = transport
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def stop(self) -> None:
         """Wake the worker, let it finish an attempt in flight, and join it; pending retries are dropped.
 

@@ -3,7 +3,9 @@
 h11 (the HTTP/1.1 state machine httpx itself stands on) refuses malformed request lines, headers,
 Content-Length values and chunk sizes; this module adds the bounds a shared test server needs: a
 listen backlog of 1024, 1 MiB per body whatever its framing, a whole request within request_timeout,
-idle keep-alive connections closed after idle_timeout, and quiet handling of clients that hang up.
+idle keep-alive connections closed after idle_timeout, a client that stops reading dropped, and
+quiet handling of clients that hang up. Each connection is an asyncio.Protocol fed straight from
+the socket; routes that wait on a callback receiver are answered in a worker thread.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import contextlib
 import logging
 import socket
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from http import HTTPStatus
+from typing import cast
 
 import h11
 
@@ -24,21 +27,12 @@ from .messages import MAX_BODY, Request, Response, error_response, too_large
 logger = logging.getLogger("payssam_sim")
 
 BACKLOG = 1024
-READ_SIZE = 65536
 MAX_HEAD = 16 * 1024
 BLOCKING_WORKERS = 32
 """Threads for routes that wait on a callback receiver, so the loop never does."""
 
 Handle = Callable[[Request], Response]
 Blocks = Callable[[str, str], bool]
-
-
-class _Refusal(Exception):
-    """The request cannot be served: answer this and close the connection."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-        super().__init__(response.status)
 
 
 class HttpServer:
@@ -55,19 +49,19 @@ class HttpServer:
         idle_timeout: float,
         backlog: int = BACKLOG,
     ) -> None:
-        self._handle = handle
-        self._blocks = blocks
+        self.handle = handle
+        self.blocks = blocks
         self.host = host
         self.port = port
         self.request_timeout = request_timeout
         self.idle_timeout = idle_timeout
         self.backlog = backlog
+        self.site = ""
+        self.connections: set[_Connection] = set()
+        self.executor = ThreadPoolExecutor(BLOCKING_WORKERS, thread_name_prefix="payssam-sim-route")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._executor: ThreadPoolExecutor | None = None
-        self._site = ""
 
     def start(self) -> None:
         """Bind and listen; returns once connections are accepted (raises OSError if the port is taken)."""
@@ -93,153 +87,236 @@ class HttpServer:
 
     def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
         loop = asyncio.new_event_loop()
-        self._executor = ThreadPoolExecutor(BLOCKING_WORKERS, thread_name_prefix="payssam-sim-route")
         try:
             loop.run_until_complete(self._serve(ready, failure))
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.shutdown(wait=True, cancel_futures=True)
             loop.close()
             ready.set()
 
     async def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        self._loop = loop
         self._stopped = asyncio.Event()
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            server = await asyncio.start_server(
-                self._connection, self.host, self.port, family=family, backlog=self.backlog, reuse_address=True
+            server = await loop.create_server(
+                lambda: _Connection(self), self.host, self.port, family=family, backlog=self.backlog
             )
         except OSError as exc:
             failure.append(exc)
             return
         self.port = int(server.sockets[0].getsockname()[1])
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.site = f"http://{host}:{self.port}"
         ready.set()
         try:
             await self._stopped.wait()
         finally:
             server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            for connection in list(self.connections):
+                connection.abort()
             await server.wait_closed()
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """One client connection: requests in turn (keep-alive) until it closes, errs or idles out."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        try:
-            while True:
-                try:
-                    request = await self._receive(conn, reader, writer)
-                except _Refusal as refusal:
-                    await self._send(conn, writer, refusal.response, close=True, head_only=False)
-                    return
-                if request is None:
-                    return
-                response = await self._answer(request)
-                close = conn.their_state is not h11.DONE
-                await self._send(conn, writer, response, close=close, head_only=request.method == "HEAD")
-                if close or conn.our_state is not h11.DONE:
-                    return
-                conn.start_next_cycle()
-        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, h11.ProtocolError) as exc:
-            logger.debug("connection closed: %s", type(exc).__name__)
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            logger.exception("connection failed")
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
 
-    async def _receive(
-        self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> Request | None:
-        """The next whole request, None when the client closed or idled out; the request must arrive in time."""
-        loop = asyncio.get_running_loop()
-        started = False
-        head: h11.Request | None = None
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            async with asyncio.timeout(self.idle_timeout) as deadline:
-                while True:
-                    try:
-                        event = conn.next_event()
-                    except h11.RemoteProtocolError as exc:
-                        raise _Refusal(error_response(exc.error_status_hint, f"malformed request: {exc}")) from None
-                    if event is h11.NEED_DATA:
-                        if conn.they_are_waiting_for_100_continue:
-                            writer.write(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
-                        data = await reader.read(READ_SIZE)
-                        if data and not started:
-                            started = True
-                            deadline.reschedule(loop.time() + self.request_timeout)
-                        conn.receive_data(data)
-                    elif isinstance(event, h11.Request):
-                        head = event
-                        if not started:
-                            started = True
-                            deadline.reschedule(loop.time() + self.request_timeout)
-                        length = dict(event.headers).get(b"content-length")
-                        if length is not None and int(length) > MAX_BODY:
-                            raise _Refusal(too_large())
-                    elif isinstance(event, h11.Data):
-                        size += len(event.data)
-                        if size > MAX_BODY:
-                            raise _Refusal(too_large())
-                        chunks.append(bytes(event.data))
-                    elif isinstance(event, h11.EndOfMessage) and head is not None:
-                        return self._request(head, b"".join(chunks))
-                    elif isinstance(event, h11.ConnectionClosed):
-                        return None
-        except TimeoutError:
-            if started:
-                raise _Refusal(
-                    error_response(408, f"request: did not arrive within {self.request_timeout:g} s")
-                ) from None
-            return None
+class _Connection(asyncio.Protocol):
+    """One client connection: requests in turn (keep-alive) until it closes, errs, idles out or is too slow."""
 
-    def _request(self, head: h11.Request, body: bytes) -> Request:
-        headers: dict[str, str] = {}
-        for name, value in head.headers:
-            key = name.decode("latin-1")
-            text = value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        if not self._site:
-            host = f"[{self.host}]" if ":" in self.host else self.host
-            self._site = f"http://{host}:{self.port}"
-        return Request(
+    def __init__(self, server: HttpServer) -> None:
+        self.server = server
+        self.loop = asyncio.get_running_loop()
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        self.transport: asyncio.Transport | None = None
+        self.head: h11.Request | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.receiving = False
+        self.busy = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    # ------------------------------------------------------------------ asyncio callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.server.connections.add(self)
+        self._arm(self.server.idle_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server.connections.discard(self)
+        self._disarm()
+        self.transport = None
+        if exc is not None:
+            logger.debug("connection lost: %s", type(exc).__name__)
+
+    def data_received(self, data: bytes) -> None:
+        if data and not self.receiving:
+            self._begin()
+        self.conn.receive_data(data)
+        self._pump()
+
+    def eof_received(self) -> bool:
+        self.conn.receive_data(b"")
+        self._pump()
+        return True
+
+    def pause_writing(self) -> None:
+        """The client does not read its answers: read nothing more, and drop it if it stays so."""
+        if self.transport is not None:
+            self.transport.pause_reading()
+            self._arm(self.server.request_timeout, slow=True)
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.busy:
+            self.transport.resume_reading()
+            self._arm(self.server.request_timeout if self.receiving else self.server.idle_timeout)
+
+    def abort(self) -> None:
+        """Drop the connection now (the server is stopping)."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    # ------------------------------------------------------------------ requests
+
+    def _begin(self) -> None:
+        """The first byte of a request arrived: the whole request must now arrive within request_timeout."""
+        self.receiving = True
+        self._arm(self.server.request_timeout)
+
+    def _pump(self) -> None:
+        """Turn what h11 has into requests and answers, until it needs more data or we are busy."""
+        while not self.busy and self.transport is not None and not self.transport.is_closing():
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                self._refuse(error_response(exc.error_status_hint, f"malformed request: {exc}"))
+                return
+            if event is h11.NEED_DATA:
+                if self.conn.they_are_waiting_for_100_continue:
+                    self.transport.write(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+                return
+            if isinstance(event, h11.Request):
+                self.head = event
+                if not self.receiving:
+                    self._begin()
+                length = dict(event.headers).get(b"content-length")
+                if length is not None and int(length) > MAX_BODY:
+                    self._refuse(too_large())
+                    return
+            elif isinstance(event, h11.Data):
+                self.size += len(event.data)
+                if self.size > MAX_BODY:
+                    self._refuse(too_large())
+                    return
+                self.chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage) and self.head is not None:
+                self._dispatch(self.head, b"".join(self.chunks))
+            elif isinstance(event, h11.ConnectionClosed):
+                self.transport.close()
+                return
+            else:
+                return
+
+    def _dispatch(self, head: h11.Request, body: bytes) -> None:
+        """A whole request: answer it inline, or in a worker thread when it may wait on a receiver."""
+        self.head, self.chunks, self.size, self.receiving = None, [], 0, False
+        self._disarm()
+        request = Request(
             method=head.method.decode("latin-1"),
             target=head.target.decode("latin-1"),
-            headers=headers,
+            headers=_headers(head.headers),
             body=body,
-            site=self._site,
+            site=self.server.site,
         )
+        if not self.server.blocks(request.method, request.target):
+            self._respond(self.server.handle(request), head_only=request.method == "HEAD")
+            return
+        self.busy = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+        answered = self.loop.run_in_executor(self.server.executor, self.server.handle, request)
+        answered.add_done_callback(lambda done: self._answered(done, request.method == "HEAD"))
 
-    async def _answer(self, request: Request) -> Response:
-        """handle() inline, or in a worker thread for routes that wait on a callback receiver."""
-        if self._blocks(request.method, request.target):
-            return await asyncio.get_running_loop().run_in_executor(self._executor, self._handle, request)
-        return self._handle(request)
+    def _answered(self, done: asyncio.Future[Response] | Future[Response], head_only: bool) -> None:
+        self.busy = False
+        if self.transport is None or self.transport.is_closing():
+            return
+        try:
+            response = done.result()
+        except Exception:
+            logger.exception("route failed")
+            response = error_response(500, "internal error in the simulator")
+        self._respond(response, head_only=head_only)
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+            self._pump()
 
-    async def _send(
-        self, conn: h11.Connection, writer: asyncio.StreamWriter, response: Response, *, close: bool, head_only: bool
-    ) -> None:
-        """Write the answer (no body for HEAD); `Connection: close` when the connection ends after it."""
-        if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+    def _respond(self, response: Response, *, head_only: bool) -> None:
+        """Write the answer; then the next request (keep-alive), or close if the exchange cannot go on."""
+        close = self.conn.their_state is not h11.DONE
+        self._write(response, close=close, head_only=head_only)
+        if close or self.conn.our_state is not h11.DONE:
+            self._close()
+            return
+        self.conn.start_next_cycle()
+        self._arm(self.server.idle_timeout)
+
+    def _refuse(self, response: Response) -> None:
+        """Answer a request that cannot be served (400, 408, 413, 431) and close without reading on."""
+        self._write(response, close=True, head_only=False)
+        self._close()
+
+    def _write(self, response: Response, *, close: bool, head_only: bool) -> None:
+        if self.transport is None or self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return
         headers = response.header_list()
         if close:
             headers.append(("Connection", "close"))
         reason = HTTPStatus(response.status).phrase.encode("ascii")
-        writer.write(conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason)))
-        if response.body and not head_only:
-            writer.write(conn.send(h11.Data(data=response.body)))
-        writer.write(conn.send(h11.EndOfMessage()))
-        await asyncio.wait_for(writer.drain(), self.request_timeout)
+        try:
+            parts = [self.conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason))]
+            if response.body and not head_only:
+                parts.append(self.conn.send(h11.Data(data=response.body)))
+            parts.append(self.conn.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError:
+            logger.exception("could not frame the answer")
+            self.transport.abort()
+            return
+        self.transport.write(b"".join(part for part in parts if part))
+
+    def _close(self) -> None:
+        """Close after the answer is flushed; a client that never reads it is cut off after request_timeout."""
+        if self.transport is not None:
+            self.transport.close()
+            self._arm(self.server.request_timeout, slow=True)
+
+    # ------------------------------------------------------------------ deadlines
+
+    def _arm(self, seconds: float, *, slow: bool = False) -> None:
+        self._disarm()
+        self.timer = self.loop.call_later(seconds, self._expired, slow)
+
+    def _disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _expired(self, slow: bool) -> None:
+        """A deadline passed: a request in progress gets 408, an idle or stuck connection is just dropped."""
+        self.timer = None
+        if self.transport is None:
+            return
+        if slow or self.transport.is_closing():
+            self.transport.abort()
+        elif self.receiving and not self.busy:
+            self._refuse(error_response(408, f"request: did not arrive within {self.server.request_timeout:g} s"))
+        elif not self.busy:
+            self.transport.close()
+
+
+def _headers(pairs: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Lower-cased names (h11 gives them so); repeated headers joined with commas."""
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        key, text = name.decode("latin-1"), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers

@@ -198,6 +198,18 @@ class Simulator:
     ) -> None:
         self.stop()
 
+    @property
+    def callback_transport(self) -> httpx.BaseTransport | None:
+        """Where approval callbacks go: None for the network (loopback URLs only), or an httpx transport.
+
+        Settable, so a receiver built around a client of this very simulator can be plugged in afterwards.
+        """
+        return self._deliveries.transport
+
+    @callback_transport.setter
+    def callback_transport(self, transport: httpx.BaseTransport | None) -> None:
+        self._deliveries.transport = transport
+
     def transport(self) -> httpx.BaseTransport:
         """The routes as an httpx transport: `httpx.Client(transport=sim.transport())`, no socket, no start()."""
         return SimulatorTransport(self.handle)
