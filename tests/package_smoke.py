@@ -38,7 +38,7 @@ def check_simulator() -> None:
     script = Path(sys.executable).with_name("payssam")
     assert script.is_file(), f"console script missing: {script}"
     process = subprocess.Popen(
-        [str(script), "sim", "--host", "127.0.0.1", "--port", "0"],
+        [str(script), "sim", "--host", "127.0.0.1", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
@@ -63,9 +63,33 @@ def check_simulator() -> None:
         assert process.wait(timeout=10) == 0, process.returncode
 
 
+def check_in_process() -> None:
+    """The simulator as an httpx transport, with the contract it ships: no socket, no start()."""
+    assert resources.files("payssam_sim").joinpath("payssam-v1.json").is_file(), "the contract is not shipped"
+    simulator = payssam_sim.Simulator()
+    http = httpx.Client(transport=simulator.transport())
+    try:
+        with payssam.PaySsam(*SANDBOX, "http://127.0.0.1", http_client=http) as client:
+            bill_id = payssam.new_bill_id()
+            client.send_bill(
+                bill_id,
+                1000,
+                phone="01012345678",
+                customer_name="A",
+                product_name="B",
+                callback_url="http://127.0.0.1/x",
+            )
+            assert client.read_bill(bill_id).state is payssam.BillState.UNPAID
+    finally:
+        http.close()
+        simulator.close()
+    assert Path(sys.executable).with_name("payssam-sim").is_file(), "console script payssam-sim missing"
+
+
 def main() -> int:
     shipped = check_install()
     check_simulator()
+    check_in_process()
     print(f"package-check: payssam {payssam.__version__} installs and runs without Node, `payssam sim` included")
     print(f"  shipped: {sorted(shipped)}")
     return 0

@@ -106,10 +106,14 @@ def async_client(prism: Prism, headers: dict[str, str] | None = None) -> AsyncPa
     return AsyncPaySsam(APIKEY, MEMBER, MERCHANT, prism.base_url, http_client=httpx.AsyncClient(headers=headers))
 
 
-def test_prism_refuses_what_breaks_the_contract(prism: Prism) -> None:
-    """The check below is only meaningful if the mock really validates requests."""
+@pytest.mark.parametrize(
+    "path", ["/if/bill/read", "/if/bill/cancel", "/if/bill/send", "/if/bill/resend", "/if/bill/destroy"]
+)
+def test_prism_refuses_what_breaks_the_contract_with_400(prism: Prism, path: str) -> None:
+    """The checks below are only meaningful if the mock really validates requests; 400 is the status the contract
+    declares for a bad request (Prism would fall back to 422 without it), and what the README promises."""
     bad = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "bill_id": "NOT-VALID-ID"}
-    assert httpx.post(prism.base_url + READ, json=bad).status_code == 400
+    assert httpx.post(prism.base_url + path, json=bad).status_code == 400
 
 
 @contract_settings
