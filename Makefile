@@ -13,12 +13,13 @@ GENERATED := generated_client/payssam_api_client
 BUILD := build
 MOCK_PORT ?= 4010
 SIM_PORT ?= 4020
+BENCH_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit test demo sim mock clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit test demo sim mock bench-sim clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,8 +78,8 @@ package-check: $(PY_STAMP) ## Build the wheel, install it with [mock] in a fresh
 	cd $(BUILD) && env -i PATH="$(CURDIR)/$(BUILD)/pkgtest/bin" pkgtest/bin/python $(CURDIR)/tests/package_smoke.py
 
 lint: $(PY_STAMP) ## ruff (lint and format check)
-	$(BIN)/ruff check wrapper tests mock openapi/tools
-	$(BIN)/ruff format --check wrapper tests mock openapi/tools
+	$(BIN)/ruff check wrapper tests mock openapi/tools benchmarks
+	$(BIN)/ruff format --check wrapper tests mock openapi/tools benchmarks
 
 typecheck: $(PY_STAMP) ## mypy --strict on the wrapper
 	$(BIN)/mypy
@@ -96,6 +97,9 @@ sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ct
 
 mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors
+
+bench-sim: $(PY_STAMP) $(MOCK_TOOLS) ## Simulator vs Prism reads/s, about a minute, not in test (options: BENCH_ARGS=--help)
+	$(PY) benchmarks/bench_sim.py $(BENCH_ARGS)
 
 clean: ## Remove the venv, Node modules and build files
 	rm -rf $(VENV) $(BUILD) openapi/node_modules mock/node_modules
