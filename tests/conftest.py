@@ -49,16 +49,34 @@ EXPECTED_ERRORS: dict[str, type[payssam.ApiError]] = {
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
+# Offline clients answer one request with one outcome: no retries, no pauses, unless a test asks for them.
+NO_RETRIES: dict[str, Any] = {"max_retries": 0, "backoff": payssam.Backoff(0.0, 0.0)}
+READ_PATH = "/if/bill/read"
+NOT_FOUND = {"code": "9980", "msg": "Bill not found"}
+
+
+def reads_answered(handler: Handler, answer: dict[str, Any] = NOT_FOUND) -> Handler:
+    """handler for every request but reads, which get answer: what a write's read-back finds is the test's choice."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path == READ_PATH:
+            return httpx.Response(200, json=answer)
+        return handler(request)
+
+    return route
+
 
 def offline_client(handler: Handler, **settings: Any) -> PaySsam:
     """A blocking client with the sandbox settings (or these) whose requests go to handler."""
-    return PaySsam(**{**SANDBOX, **settings}, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    return PaySsam(
+        **{**SANDBOX, **NO_RETRIES, **settings}, http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
 
 
 def offline_async_client(handler: Handler, **settings: Any) -> AsyncPaySsam:
     """An awaitable client with the sandbox settings (or these) whose requests go to handler."""
     return AsyncPaySsam(
-        **{**SANDBOX, **settings}, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        **{**SANDBOX, **NO_RETRIES, **settings}, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
     )
 
 

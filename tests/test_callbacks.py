@@ -66,6 +66,16 @@ READ_PAID: dict[str, Any] = {
     "appr_num": "30012345",
 }
 
+# The same bill after a cancel: a new approval number, the paid one kept as the original.
+READ_CANCELLED: dict[str, Any] = {
+    **READ_PAID,
+    "appr_state": "C",
+    "appr_dt": "20261125150000",
+    "appr_origin_dt": "20261125143000",
+    "appr_num": "30012399",
+    "appr_origin_num": "30012345",
+}
+
 
 def encoded(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -348,6 +358,12 @@ REJECTIONS: list[Any] = [
     pytest.param({**READ_PAID, "appr_price": "1000"}, {}, None, "price", id="read-lower-price"),
     pytest.param({"code": "0000", "appr_state": "W"}, {}, None, "UNPAID", id="unpaid"),
     pytest.param({**READ_PAID, "appr_state": "C"}, {}, None, "CANCELLED", id="cancelled"),
+    pytest.param(
+        {**READ_CANCELLED, "appr_origin_num": "99999999"}, {}, None, "CANCELLED", id="cancelled-after-another-approval"
+    ),
+    pytest.param({**READ_CANCELLED, "appr_price": "20000"}, {}, None, "price", id="cancelled-at-another-price"),
+    pytest.param(READ_CANCELLED, {"appr_num": None}, None, "CANCELLED", id="cancelled-approval-without-number"),
+    pytest.param(READ_CANCELLED, {}, 20000, "expected price", id="cancelled-expected-price-higher"),
     pytest.param({"code": "0000", "appr_state": "D"}, {}, None, "DESTROYED", id="destroyed"),
     pytest.param({"code": "0000"}, {}, None, "UNKNOWN", id="no-state"),
     pytest.param({**READ_PAID, "appr_state": "X"}, {}, None, "UNKNOWN", id="unknown-state"),
@@ -371,6 +387,25 @@ async def test_disagreeing_read_back_is_rejected(
     exc = await rejection(mode, parse_approval(body), read, expected_price=expected_price)
     assert reason in exc.reason
     assert len(read.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("expected_price", [None, 10000])
+async def test_genuine_approval_repeated_after_a_cancel_is_confirmed_as_cancelled(
+    mode: str, expected_price: int | None
+) -> None:
+    """PaySsam repeats an approval whose acknowledgement it missed, after the partner cancelled the bill."""
+    read = ReadBack(READ_CANCELLED)
+    status = await verify(mode, parse_approval(APPROVAL), read, expected_price=expected_price)
+    assert status.state is BillState.CANCELLED
+    assert status.original_approval_number == APPROVAL["appr_num"]
+    assert status.price == 10000
+    assert len(read.requests) == 1
+
+
+@pytest.mark.parametrize("body", [b"\xef\xbb\xbf" + json.dumps(APPROVAL).encode(), "\ufeff" + json.dumps(APPROVAL)])
+def test_a_utf8_byte_order_mark_is_accepted(body: bytes | str) -> None:
+    assert parse_approval(body).bill_id == BILL_ID
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -419,7 +419,7 @@ async def test_timeout_is_applied_to_every_request(
 def test_context_manager_closes_its_own_http_client() -> None:
     with payssam.PaySsam(**SANDBOX) as client:
         assert isinstance(client, payssam.PaySsam)
-        own = client._api.get_httpx_client()
+        own = client._http
         assert not own.is_closed
     assert own.is_closed
     with pytest.raises(RuntimeError, match="closed"):
@@ -444,7 +444,7 @@ def test_close_leaves_a_caller_http_client_open() -> None:
 
 def test_explicit_close_of_own_client() -> None:
     client = payssam.PaySsam(**SANDBOX)
-    own = client._api.get_httpx_client()
+    own = client._http
     client.close()
     assert own.is_closed
     with pytest.raises(RuntimeError, match="closed"):
@@ -454,7 +454,7 @@ def test_explicit_close_of_own_client() -> None:
 async def test_async_context_manager_closes_its_own_http_client() -> None:
     async with payssam.AsyncPaySsam(**SANDBOX) as client:
         assert isinstance(client, payssam.AsyncPaySsam)
-        own = client._api.get_async_httpx_client()
+        own = client._http
         assert not own.is_closed
     assert own.is_closed
     with pytest.raises(RuntimeError, match="closed"):
@@ -479,7 +479,7 @@ async def test_async_close_leaves_a_caller_http_client_open() -> None:
 
 async def test_async_explicit_close_of_own_client() -> None:
     client = payssam.AsyncPaySsam(**SANDBOX)
-    own = client._api.get_async_httpx_client()
+    own = client._http
     await client.close()
     assert own.is_closed
 
@@ -548,10 +548,32 @@ def test_real_read_timeout(silent_server: int) -> None:
 @pytest.mark.usefixtures("no_proxy")
 async def test_real_read_timeout_async(silent_server: int) -> None:
     base_url = f"http://127.0.0.1:{silent_server}"
-    async with payssam.AsyncPaySsam(**{**SANDBOX, "base_url": base_url}, timeout=0.3) as client:
+    async with payssam.AsyncPaySsam(**{**SANDBOX, "base_url": base_url}, timeout=0.3, max_retries=0) as client:
         with pytest.raises(payssam.TransportTimeoutError) as info:
-            await client.cancel_bill(BILL_ID, 1)
-    assert isinstance(info.value.__cause__, httpx.TimeoutException)
+            await client.read_bill(BILL_ID)
+    assert isinstance(info.value.__cause__, httpx.TimeoutException | TimeoutError)
+
+
+@pytest.mark.usefixtures("no_proxy")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_cancel_no_read_back_can_settle_is_outcome_unknown(silent_server: int, mode: str) -> None:
+    """A server that never answers: the cancel may have landed and every read-back times out too."""
+    settings: dict[str, Any] = {**SANDBOX, "base_url": f"http://127.0.0.1:{silent_server}", "timeout": 0.3}
+    settings["backoff"] = payssam.Backoff(0.0, 0.0)
+
+    async def cancel() -> None:
+        if mode == "sync":
+            with payssam.PaySsam(**settings) as client:
+                client.cancel_bill(BILL_ID, 1)
+        else:
+            async with payssam.AsyncPaySsam(**settings) as aclient:
+                await aclient.cancel_bill(BILL_ID, 1)
+
+    with pytest.raises(payssam.OutcomeUnknownError) as info:
+        await cancel()
+    assert (info.value.operation, info.value.bill_id) == ("cancel_bill", BILL_ID)
+    assert isinstance(info.value, payssam.PaySsamError)
+    assert isinstance(info.value.__cause__, payssam.TransportTimeoutError)
 
 
 @pytest.mark.usefixtures("no_proxy")

@@ -169,9 +169,24 @@ def call(client: PaySsam, path: str) -> object:
 ERROR_CASES = [(path, code) for path in PATHS for code in sorted(API_ERRORS)]
 
 
+def only_on(path: str, example: str) -> Callable[[httpx.Request], None]:
+    """A request hook choosing `example` for calls to path; a write's read-back finds no bill (error_9980)."""
+
+    def choose(request: httpx.Request) -> None:
+        chosen = example if request.url.path == path else "error_9980"
+        request.headers["Prefer"] = prefer(chosen)["Prefer"]
+
+    return choose
+
+
 @pytest.mark.parametrize(("path", "code"), ERROR_CASES)
 def test_each_named_error_example_surfaces_as_its_exception(prism: Prism, path: str, code: str) -> None:
-    with sync_client(prism, prefer(f"error_{code}")) as client, pytest.raises(API_ERRORS[code]) as raised:
+    hooks = {"request": [only_on(path, f"error_{code}")]}
+    with (
+        httpx.Client(event_hooks=hooks) as http,
+        PaySsam(APIKEY, MEMBER, MERCHANT, prism.base_url, http_client=http, max_retries=0) as client,
+        pytest.raises(API_ERRORS[code]) as raised,
+    ):
         call(client, path)
     assert type(raised.value) is API_ERRORS[code]
     assert raised.value.code == code
@@ -180,8 +195,16 @@ def test_each_named_error_example_surfaces_as_its_exception(prism: Prism, path: 
 
 @pytest.mark.parametrize(("path", "code"), ERROR_CASES)
 def test_each_named_error_example_surfaces_async(prism: Prism, path: str, code: str) -> None:
+    choose = only_on(path, f"error_{code}")
+
+    async def hook(request: httpx.Request) -> None:
+        choose(request)
+
     async def run() -> None:
-        async with async_client(prism, prefer(f"error_{code}")) as client:
+        async with (
+            httpx.AsyncClient(event_hooks={"request": [hook]}) as http,
+            AsyncPaySsam(APIKEY, MEMBER, MERCHANT, prism.base_url, http_client=http, max_retries=0) as client,
+        ):
             await CALLS[path](client)
 
     with pytest.raises(ApiError) as raised:

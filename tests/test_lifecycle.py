@@ -27,6 +27,7 @@ from payssam import (
     AlreadyPaidError,
     ApiError,
     AsyncPaySsam,
+    Backoff,
     BillNotFoundError,
     BillState,
     CallbackSyncError,
@@ -231,10 +232,10 @@ def test_wrong_credentials_are_refused_with_1003(sim_proxy: Prism, wrong: str) -
 
 
 def test_a_hash_made_another_way_is_refused(sim_proxy: Prism, client: PaySsam, receiver: ApprovalReceiver) -> None:
-    def sha1_hex(preimage: str) -> str:
-        return hashlib.sha1(preimage.encode(), usedforsecurity=False).hexdigest()
+    def sha3_hex(preimage: str) -> str:
+        return hashlib.sha3_256(preimage.encode()).hexdigest()  # 64 lowercase hex too, but not PaySsam's rule
 
-    with PaySsam(APIKEY, MEMBER, MERCHANT, sim_proxy.base_url, digest=sha1_hex) as odd:
+    with PaySsam(APIKEY, MEMBER, MERCHANT, sim_proxy.base_url, digest=sha3_hex) as odd:
         bill_id = new_bill_id()
         with pytest.raises(ProcessingError, match="hash"):
             odd.send_bill(bill_id, PRICE, phone=PHONE, **CUSTOMER, callback_url=receiver.url)
@@ -274,10 +275,17 @@ def test_codes_no_lifecycle_reaches_come_from_injected_faults(
 ) -> None:
     assert control.post("/_sim/faults", json={"operation": "read", "code": code, "count": 1}).status_code == 200
     with pytest.raises(error) as caught:
-        client.read_bill(new_bill_id())
+        client.with_options(max_retries=0).read_bill(new_bill_id())
     assert caught.value.code == code
     with pytest.raises(BillNotFoundError):
         client.read_bill(new_bill_id())  # one fault, then the simulator is itself again
+
+
+def test_a_read_is_tried_again_past_a_passing_5000(client: PaySsam, control: httpx.Client) -> None:
+    assert control.post("/_sim/faults", json={"operation": "read", "code": "5000", "count": 2}).status_code == 200
+    quick = client.with_options(backoff=Backoff(0.01, 0.02))
+    with pytest.raises(BillNotFoundError):
+        quick.read_bill(new_bill_id())  # 5000, 5000, then the real answer: within the default two retries
 
 
 def _sent(client: PaySsam, url: str) -> str:

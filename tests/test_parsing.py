@@ -21,7 +21,15 @@ from payssam_api_client.models.approval import Approval
 from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import UNSET
 
-from conftest import EXPECTED_ERRORS, OFFLINE_URL, SPEC_PATH, Handler, offline_async_client, offline_client
+from conftest import (
+    EXPECTED_ERRORS,
+    OFFLINE_URL,
+    SPEC_PATH,
+    Handler,
+    offline_async_client,
+    offline_client,
+    reads_answered,
+)
 from oracle import response_examples
 
 SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
@@ -53,15 +61,20 @@ def reply(status: int, body: object = None, *, raw: bytes | None = None) -> Hand
     return handler
 
 
+def _routed(op: str, handler: Handler) -> Handler:
+    """For a cancel, a read-back finds the bill still paid: the cancel did not happen, its own error stands."""
+    return handler if op == "read" else reads_answered(handler, PAID)
+
+
 def call_sync(op: str, handler: Handler) -> object:
     """Run one operation ("read" or "cancel") on a blocking client."""
-    client = offline_client(handler)
+    client = offline_client(_routed(op, handler))
     return client.read_bill(BILL_ID) if op == "read" else client.cancel_bill(BILL_ID, PRICE)
 
 
 async def call_async(op: str, handler: Handler) -> object:
     """Run one operation ("read" or "cancel") on an awaitable client."""
-    client = offline_async_client(handler)
+    client = offline_async_client(_routed(op, handler))
     if op == "read":
         return await client.read_bill(BILL_ID)
     return await client.cancel_bill(BILL_ID, PRICE)

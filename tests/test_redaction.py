@@ -20,7 +20,7 @@ import pytest
 import payssam
 from payssam.redaction import Secret, excerpt, mask_name, mask_phone, redact
 
-from conftest import MEMBER, MERCHANT, OFFLINE_URL, Handler, offline_async_client, offline_client
+from conftest import MEMBER, MERCHANT, OFFLINE_URL, Handler, offline_async_client, offline_client, reads_answered
 
 KEY = "SECRET-KEY-0123456789abcdefXYZ"
 BILL_ID = "BILL0001"
@@ -176,7 +176,7 @@ async def test_protocol_errors_hide_the_key(status: int, content: bytes) -> None
     assert KEY.encode() in content  # the premise: the server body holds the key verbatim
     errors = [
         raised(lambda: sync_client(answering(status, content)).read_bill(BILL_ID)),
-        raised(lambda: sync_client(answering(status, content)).cancel_bill(BILL_ID, 1)),
+        raised(lambda: sync_client(reads_answered(answering(status, content), READ_PAID)).cancel_bill(BILL_ID, 1)),
     ]
     with pytest.raises(payssam.ProtocolError) as info:
         await async_client(answering(status, content)).read_bill(BILL_ID)
@@ -186,6 +186,11 @@ async def test_protocol_errors_hide_the_key(status: int, content: bytes) -> None
         assert exc.status_code == status
         assert exc.excerpt  # something is shown, just not the key
         assert_exception_clean(exc)
+    unknown = raised(lambda: sync_client(answering(status, content)).cancel_bill(BILL_ID, 1))
+    assert isinstance(unknown, payssam.OutcomeUnknownError)  # the read-back got the same answer: nothing settled
+    assert_exception_clean(unknown)
+    assert isinstance(unknown.__cause__, payssam.ProtocolError)
+    assert_exception_clean(unknown.__cause__)
 
 
 def test_protocol_error_masks_any_json_apikey_member() -> None:
@@ -244,8 +249,12 @@ async def test_transport_errors_hide_the_key(kind: type[httpx.TransportError], e
     handler = failing(kind, f"failed while sending apikey={KEY}")
     errors = [
         raised(lambda: sync_client(handler).read_bill(BILL_ID)),
-        raised(lambda: sync_client(handler).cancel_bill(BILL_ID, 1)),
+        raised(lambda: sync_client(reads_answered(handler, READ_PAID)).cancel_bill(BILL_ID, 1)),
     ]
+    unknown = raised(lambda: sync_client(handler).cancel_bill(BILL_ID, 1))
+    # A connection that never opened sent nothing: no read-back is needed. Anything else may have landed.
+    assert isinstance(unknown, payssam.TransportError if kind is httpx.ConnectError else payssam.OutcomeUnknownError)
+    assert_exception_clean(unknown)
     with pytest.raises(payssam.TransportError) as info:
         await async_client(handler).read_bill(BILL_ID)
     errors.append(info.value)

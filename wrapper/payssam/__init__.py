@@ -24,6 +24,7 @@ from .errors import (
     BillNotFoundError,
     CallbackSyncError,
     DuplicateBillIdError,
+    OutcomeUnknownError,
     PaySsamError,
     ProcessingError,
     ProtocolError,
@@ -32,9 +33,11 @@ from .errors import (
     TransportTimeoutError,
     ValidationError,
 )
+from .exchange import BoundedTransport
 from .hashing import Digest, bill_hash, sha256_hex
 from .ids import new_bill_id
 from .results import BillStatus, Cancellation, Destruction, Payment, Resend, SentBill
+from .retries import Backoff
 from .states import BillState, CashTrader, PayType
 from .validation import KST
 
@@ -50,15 +53,18 @@ __all__ = [
     "Approval",
     "ApprovalRejectedError",
     "AsyncPaySsam",
+    "Backoff",
     "BillNotFoundError",
     "BillState",
     "BillStatus",
+    "BoundedTransport",
     "CallbackSyncError",
     "Cancellation",
     "CashTrader",
     "Destruction",
     "Digest",
     "DuplicateBillIdError",
+    "OutcomeUnknownError",
     "PaySsam",
     "PaySsamError",
     "PayType",

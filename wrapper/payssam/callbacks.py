@@ -54,11 +54,12 @@ def _json_object(body: bytes | str | Mapping[str, object]) -> dict[str, Any]:
         return dict(body)
     if isinstance(body, bytes | bytearray):
         try:
-            body = bytes(body).decode("utf-8")
+            body = bytes(body).decode("utf-8-sig")  # a UTF-8 byte order mark is tolerated, as JSON parsers do
         except UnicodeDecodeError:
             raise ValidationError("body", "is not UTF-8") from None
     if not isinstance(body, str):
         raise ValidationError("body", f"must be bytes, str or a mapping, not {type(body).__name__}")
+    body = body.removeprefix("\ufeff")
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -92,14 +93,25 @@ def _check_apikey(approval: Approval, own: Secret) -> None:
 
 
 def _confirm(approval: Approval, status: BillStatus, expected_price: int | None) -> BillStatus:
-    """The read-back agrees with the approval (and with the price the caller billed)."""
-    if status.state is not BillState.PAID:
+    """The read-back agrees with the approval (and with the price the caller billed).
+
+    A bill cancelled since is the same approval superseded, when it shows the same price and the
+    approval's number as its original approval number: PaySsam is repeating an approval whose
+    acknowledgement it never got. It is confirmed too (state CANCELLED): acknowledge it, fulfil nothing.
+    """
+    if status.state is BillState.CANCELLED:
+        number = status.original_approval_number
+        if approval.approval_number is None or number != approval.approval_number:
+            raise ApprovalRejectedError(approval.bill_id, "PaySsam says the bill is CANCELLED, not after this approval")
+    elif status.state is BillState.PAID:
+        number = status.approval_number
+    else:
         raise ApprovalRejectedError(approval.bill_id, f"PaySsam says the bill is {status.state.name}, not PAID")
     if approval.price is None or status.price != approval.price:
         raise ApprovalRejectedError(approval.bill_id, "approved price differs from the bill's")
     if expected_price is not None and status.price != expected_price:
         raise ApprovalRejectedError(approval.bill_id, "paid price differs from the expected price")
-    if approval.approval_number is not None and approval.approval_number != status.approval_number:
+    if approval.approval_number is not None and approval.approval_number != number:
         raise ApprovalRejectedError(approval.bill_id, "approval number differs from the bill's")
     return status
 
@@ -131,14 +143,20 @@ def verify_approval(
 def verify_approval(
     approval: Approval, client: PaySsam | AsyncPaySsam, *, expected_price: int | str | None = None
 ) -> BillStatus | Coroutine[Any, Any, BillStatus]:
-    """Confirm an approval: apikey checked in constant time, then the bill read back PAID at its price.
+    """Confirm an approval: apikey checked in constant time, then the bill read back at its price.
 
-    With an AsyncPaySsam the result is awaitable. Raises ApprovalRejectedError when the approval is
-    not genuine; transport and API errors propagate (do not acknowledge: PaySsam will retry).
+    Returns the bill read back: PAID, act on it (once); CANCELLED, a genuine approval repeated after
+    the bill was cancelled, acknowledge it and act on nothing. Raises ApprovalRejectedError when the
+    approval is not genuine (answer 400); other PaySsamErrors mean it could not be confirmed now
+    (answer 503: PaySsam will retry). With an AsyncPaySsam the result is awaitable.
     """
-    from .client import AsyncPaySsam
+    from .client import AsyncPaySsam, PaySsam
 
+    if not isinstance(approval, Approval):
+        raise ValidationError("approval", f"must be an Approval from parse_approval, not {type(approval).__name__}")
     expected = None if expected_price is None else int(validation.price(expected_price, "expected_price"))
     if isinstance(client, AsyncPaySsam):
         return _verify_async(approval, client, expected)
-    return _verify_sync(approval, client, expected)
+    if isinstance(client, PaySsam):
+        return _verify_sync(approval, client, expected)
+    raise ValidationError("client", f"must be a PaySsam or an AsyncPaySsam, not {type(client).__name__}")

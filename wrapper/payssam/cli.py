@@ -158,10 +158,19 @@ def _lines(data: Mapping[str, object]) -> str:
     return "\n".join(f"{name}: {str(value).replace(chr(10), ' ')}" for name, value in data.items() if value is not None)
 
 
+RECOVERED_NOTE = "yes: the answer was lost; a read-back proved it took effect (fields only the answer had are absent)"
+
+
 def _outcome(result: Result, **shown: str) -> Outcome:
-    """The result's fields (all but raw); `shown` adds lines for people only, such as a masked phone."""
+    """The result's fields (all but raw); `shown` adds lines for people only, such as a masked phone.
+
+    People see `recovered` only when it is true, with what it means; --json always carries it.
+    """
     data = {f.name: _plain(getattr(result, f.name)) for f in dataclasses.fields(result) if f.name != "raw"}
-    return Outcome(data=data, text=_lines({**data, **shown}))
+    people = {**data, **shown}
+    if "recovered" in people:
+        people["recovered"] = RECOVERED_NOTE if people["recovered"] else None
+    return Outcome(data=data, text=_lines(people))
 
 
 def _hide(text: str, secrets: Sequence[str]) -> str:

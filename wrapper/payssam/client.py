@@ -1,55 +1,87 @@
 """PaySsam and AsyncPaySsam: the same calls, blocking or awaitable.
 
-Everything but the send itself lives in operations (request, parsing) and in
-_ClientBase (configuration, logging, error mapping), so the two cannot drift.
+What to send and how to read it (operations), when to try again and how a write is made to happen
+once (retries), and how an answer is bounded (exchange) are shared; each client only carries out a
+plan's steps: one bounded attempt, or a pause.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
-from collections.abc import Mapping
+import urllib.request
+from collections.abc import Generator
 from datetime import date
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
+import anyio
 import httpx
 
-from payssam_api_client import Client as GeneratedClient
-
 from . import operations
-from .config import DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
-from .errors import TransportError, TransportTimeoutError
+from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
+from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
+from .exchange import (
+    AnswerEncodingError,
+    AnswerTooLargeError,
+    BoundedTransport,
+    DeadlineExceededError,
+    aread_answer,
+    read_answer,
+    reset_deadline,
+    set_deadline,
+)
 from .hashing import DEFAULT_DIGEST, Digest
 from .operations import Call
+from .protocol import protocol_error
 from .redaction import redact
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+from .retries import DEFAULT_BACKOFF, Backoff, Pause, Plan, Step, Write, read_plan, write_plan
 
 logger = logging.getLogger("payssam")
 logger.addHandler(logging.NullHandler())
 
 Result = TypeVar("Result")
+_KEEP: Any = object()
+
+
+def _env_proxy(base_url: str) -> str | None:
+    """The proxy the environment names for base_url (HTTPS_PROXY, NO_PROXY, ...), as httpx itself would use it."""
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """A Retry-After in seconds (the date form is ignored)."""
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
 
 
 class _ClientBase:
-    """Configuration, logging and error mapping shared by both clients."""
+    """Configuration, the attempt's bookkeeping and error mapping shared by both clients."""
 
     _config: Config
-    _api: GeneratedClient
     _owns_http: bool
     _closed: bool
 
-    def _setup(
+    def _configure(
         self,
-        apikey: str,
-        member: str,
-        merchant: str,
-        base_url: str,
-        timeout: Timeout,
-        digest: Digest,
+        apikey: object,
+        member: object,
+        merchant: object,
+        base_url: object,
+        timeout: object,
+        digest: object,
+        max_retries: object,
+        backoff: object,
     ) -> None:
-        self._config = make_config(apikey, member, merchant, base_url, timeout, digest)
-        self._api = GeneratedClient(base_url=self._config.base_url, timeout=self._config.timeout)
+        self._config = make_config(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff)
         self._closed = False
 
     @property
@@ -67,6 +99,11 @@ class _ClientBase:
         """The partner's store code."""
         return self._config.merchant
 
+    @property
+    def max_retries(self) -> int:
+        """How many times a call may be tried again."""
+        return self._config.retry.max_retries
+
     def __repr__(self) -> str:
         cfg = self._config
         return (
@@ -74,17 +111,59 @@ class _ClientBase:
             f"base_url={cfg.base_url!r}, apikey={cfg.apikey!r})"
         )
 
+    def with_options(self, *, timeout: Timeout = _KEEP, max_retries: int = _KEEP, backoff: Backoff = _KEEP) -> Self:
+        """The same client (same connections, same credentials) with other call options, e.g. max_retries=0."""
+        cfg = self._config
+        clone = copy.copy(self)
+        clone._config = make_config(
+            cfg.apikey.reveal(),
+            cfg.member,
+            cfg.merchant,
+            cfg.base_url,
+            cfg.timeout if timeout is _KEEP else timeout,
+            cfg.digest,
+            cfg.retry.max_retries if max_retries is _KEEP else max_retries,
+            cfg.retry.backoff if backoff is _KEEP else backoff,
+        )
+        clone._owns_http = False
+        return clone
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError(f"this {type(self).__name__} is closed")
 
-    @staticmethod
-    def _before(call: Call[Result]) -> float:
-        logger.debug("payssam %s bill_id=%s: sending", call.operation, call.bill_id)
-        return time.perf_counter()
+    def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
+        return http.build_request(
+            call.method, call.url, content=call.content, headers=call.headers, timeout=self._config.timeout
+        )
+
+    def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
+        """The PaySsamError for an attempt that got no usable answer (status 0: no answer at all)."""
+        secrets = self._config.secrets
+        if isinstance(exc, AnswerTooLargeError | AnswerEncodingError):
+            problem = "answer is larger than 1 MiB" if isinstance(exc, AnswerTooLargeError) else str(exc)
+            return protocol_error(problem, status, b"", secrets, effect=call.effect)
+        timed_out = isinstance(exc, httpx.TimeoutException | DeadlineExceededError | TimeoutError)
+        if isinstance(exc, DeadlineExceededError | TimeoutError):
+            detail = f"the attempt took longer than its {self._config.attempt_seconds:g} s"
+        else:
+            detail = redact(f"{type(exc).__name__}: {exc}", secrets)
+        unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        effect = "; it may have taken effect, read the bill to confirm" if call.effect and not unsent else ""
+        message = f"{call.operation} got no answer from {self._config.base_url}: {detail}{effect}"
+        kind = TransportTimeoutError if timed_out else TransportError
+        logger.debug("payssam %s bill_id=%s: %s", call.operation, call.bill_id, type(exc).__name__)
+        return kind(message)
 
     @staticmethod
-    def _after(call: Call[Result], started: float, response: httpx.Response) -> Result:
+    def _tag(call: Call[Any], error: PaySsamError) -> PaySsamError:
+        """Say which call failed (operation, bill_id) on the error itself."""
+        error.operation = error.operation or call.operation
+        error.bill_id = error.bill_id or call.bill_id
+        return error
+
+    def _parsed(self, call: Call[Result], response: httpx.Response, content: bytes, started: float) -> object:
+        """The call's result, or the PaySsamError its answer means."""
         logger.debug(
             "payssam %s bill_id=%s: HTTP %d in %.0f ms",
             call.operation,
@@ -92,17 +171,30 @@ class _ClientBase:
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
-        return call.parse(response.status_code, response.content)
+        try:
+            return call.parse(response.status_code, content, _retry_after(response))
+        except PaySsamError as error:
+            return self._tag(call, error)
 
-    def _transport_error(self, call: Call[Result], exc: httpx.HTTPError) -> TransportError:
-        kind = TransportTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-        logger.debug("payssam %s bill_id=%s: %s", call.operation, call.bill_id, type(exc).__name__)
-        detail = redact(f"{type(exc).__name__}: {exc}", self._config.secrets)
-        return kind(f"{call.operation} got no answer from {self._config.base_url}: {detail}")
+    @staticmethod
+    def _pausing(step: Pause, last: object) -> None:
+        logger.info("payssam: %s; trying again in %.2f s", type(last).__name__, step.seconds)
+
+
+def _check_http(http_client: object, kind: type[httpx.Client] | type[httpx.AsyncClient], client: str) -> None:
+    if http_client is not None and not isinstance(http_client, kind):
+        raise ValidationError(
+            "http_client", f"{client} needs an httpx.{kind.__name__} (or None), not {type(http_client).__name__}"
+        )
 
 
 class PaySsam(_ClientBase):
-    """Blocking client for the PaySsam partner API v1."""
+    """Blocking client for the PaySsam partner API v1.
+
+    Reads are tried again on failures that may pass (max_retries, default 2); send, cancel and destroy
+    happen exactly once (an ambiguous failure is settled by reading the bill back); resend is never
+    repeated. Every argument is checked before anything is sent: a bad one raises ValidationError.
+    """
 
     def __init__(
         self,
@@ -112,33 +204,51 @@ class PaySsam(_ClientBase):
         base_url: str,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.Client | None = None,
         digest: Digest = DEFAULT_DIGEST,
     ) -> None:
-        self._setup(apikey, member, merchant, base_url, timeout, digest)
+        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff)
+        _check_http(http_client, httpx.Client, "PaySsam")
         self._owns_http = http_client is None
-        if http_client is not None:
-            self._api.set_httpx_client(http_client)
+        self._http = http_client or httpx.Client(
+            transport=BoundedTransport(proxy=_env_proxy(self._config.base_url)),
+            timeout=self._config.timeout,
+            follow_redirects=False,
+        )
 
     @classmethod
     def from_env(
         cls,
-        environ: Mapping[str, str] | None = None,
+        environ: object = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.Client | None = None,
         digest: Digest = DEFAULT_DIGEST,
     ) -> Self:
-        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL."""
-        return cls(**settings_from_env(environ), timeout=timeout, http_client=http_client, digest=digest)
+        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`)."""
+        settings = settings_from_env(environ)
+        return cls(
+            **settings,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            http_client=http_client,
+            digest=digest,
+        )
 
     def read_bill(self, bill_id: str) -> BillStatus:
-        """A bill's payment state."""
-        return self._send(operations.read(self._config, bill_id))
+        """A bill's payment state; tried again on failures that may pass."""
+        call = operations.read(self._config, bill_id)
+        result: BillStatus = self._run(read_plan(call, self._config.retry))
+        return result
 
     def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
-        """Cancel a paid bill's approval; price is the paid amount in won."""
-        return self._send(operations.cancel(self._config, bill_id, price))
+        """Cancel a paid bill's approval, exactly once; price is the paid amount in won."""
+        return self._write(operations.cancel(self._config, bill_id, price))
 
     def send_bill(
         self,
@@ -153,8 +263,8 @@ class PaySsam(_ClientBase):
         issuer: str | None = None,
         expires_on: date | None = None,
     ) -> SentBill:
-        """Create a bill and send it to the customer's phone by KakaoTalk; the answer has its short URL."""
-        return self._send(
+        """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered)."""
+        return self._write(
             operations.send(
                 self._config,
                 bill_id,
@@ -170,26 +280,74 @@ class PaySsam(_ClientBase):
         )
 
     def resend_bill(self, bill_id: str) -> Resend:
-        """Send an unpaid bill's KakaoTalk message again."""
-        return self._send(operations.resend(self._config, bill_id))
+        """Send an unpaid bill's KakaoTalk message again.
+
+        Never tried again automatically, whatever fails: a second message costs the customer a KakaoTalk and
+        the partner points. After a TransportError or ProtocolError the message may have gone out.
+        """
+        call = operations.resend(self._config, bill_id)
+        outcome = self._attempt(call, self._build(self._http, call))
+        if isinstance(outcome, PaySsamError):
+            raise outcome
+        result: Resend = outcome  # type: ignore[assignment]
+        return result
 
     def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
-        """Destroy an unpaid bill so it can no longer be paid; price is the bill's price in won."""
-        return self._send(operations.destroy(self._config, bill_id, price))
+        """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
+        return self._write(operations.destroy(self._config, bill_id, price))
 
-    def _send(self, call: Call[Result]) -> Result:
+    def _write(self, write: Write[Result]) -> Result:
+        result: Result = self._run(write_plan(write, self._config.retry))
+        return result
+
+    def _run(self, plan: Plan[Any]) -> Any:
+        """Carry out a plan: each attempt bounded, each pause slept; its return value or its error."""
         self._check_open()
-        started = self._before(call)
+        built: dict[int, httpx.Request] = {}
+        outcome: object = None
+        step: Step = next(plan)
+        while True:
+            if isinstance(step, Pause):
+                self._pausing(step, outcome)
+                time.sleep(step.seconds)
+                outcome = None
+            else:
+                call = step.call
+                request = built.get(id(call))
+                if request is None:
+                    request = built[id(call)] = self._build(self._http, call)
+                outcome = self._attempt(call, request)
+            try:
+                step = plan.send(outcome)
+            except StopIteration as done:
+                return done.value
+
+    def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
+        """One attempt within its deadline: the result, or the PaySsamError it ended with."""
+        self._check_open()
+        started = time.perf_counter()
+        deadline = time.monotonic() + self._config.attempt_seconds
+        token = set_deadline(deadline)
+        status = 0
         try:
-            response = self._api.get_httpx_client().request(**call.request)
-        except httpx.HTTPError as exc:
-            raise self._transport_error(call, exc) from exc
-        return self._after(call, started, response)
+            response = self._http.send(request, stream=True)
+            status = response.status_code
+            try:
+                content = read_answer(response, deadline)
+            finally:
+                response.close()
+        except (httpx.HTTPError, DeadlineExceededError, AnswerTooLargeError, AnswerEncodingError) as exc:
+            error = self._tag(call, self._failed(call, exc, status))
+            error.__cause__ = exc
+            return error
+        finally:
+            reset_deadline(token)
+        return self._parsed(call, response, content, started)
 
     def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
         if not self._closed and self._owns_http:
-            self._api.get_httpx_client().close()
+            self._http.close()
         self._closed = True
 
     def __enter__(self) -> Self:
@@ -202,7 +360,7 @@ class PaySsam(_ClientBase):
 
 
 class AsyncPaySsam(_ClientBase):
-    """Awaitable client for the PaySsam partner API v1."""
+    """Awaitable client for the PaySsam partner API v1 (the same calls and guarantees as PaySsam)."""
 
     def __init__(
         self,
@@ -212,33 +370,47 @@ class AsyncPaySsam(_ClientBase):
         base_url: str,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.AsyncClient | None = None,
         digest: Digest = DEFAULT_DIGEST,
     ) -> None:
-        self._setup(apikey, member, merchant, base_url, timeout, digest)
+        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff)
+        _check_http(http_client, httpx.AsyncClient, "AsyncPaySsam")
         self._owns_http = http_client is None
-        if http_client is not None:
-            self._api.set_async_httpx_client(http_client)
+        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, follow_redirects=False)
 
     @classmethod
     def from_env(
         cls,
-        environ: Mapping[str, str] | None = None,
+        environ: object = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.AsyncClient | None = None,
         digest: Digest = DEFAULT_DIGEST,
     ) -> Self:
-        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL."""
-        return cls(**settings_from_env(environ), timeout=timeout, http_client=http_client, digest=digest)
+        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`)."""
+        settings = settings_from_env(environ)
+        return cls(
+            **settings,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            http_client=http_client,
+            digest=digest,
+        )
 
     async def read_bill(self, bill_id: str) -> BillStatus:
-        """A bill's payment state."""
-        return await self._send(operations.read(self._config, bill_id))
+        """A bill's payment state; tried again on failures that may pass."""
+        call = operations.read(self._config, bill_id)
+        result: BillStatus = await self._run(read_plan(call, self._config.retry))
+        return result
 
     async def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
-        """Cancel a paid bill's approval; price is the paid amount in won."""
-        return await self._send(operations.cancel(self._config, bill_id, price))
+        """Cancel a paid bill's approval, exactly once; price is the paid amount in won."""
+        return await self._write(operations.cancel(self._config, bill_id, price))
 
     async def send_bill(
         self,
@@ -253,8 +425,8 @@ class AsyncPaySsam(_ClientBase):
         issuer: str | None = None,
         expires_on: date | None = None,
     ) -> SentBill:
-        """Create a bill and send it to the customer's phone by KakaoTalk; the answer has its short URL."""
-        return await self._send(
+        """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered)."""
+        return await self._write(
             operations.send(
                 self._config,
                 bill_id,
@@ -270,26 +442,71 @@ class AsyncPaySsam(_ClientBase):
         )
 
     async def resend_bill(self, bill_id: str) -> Resend:
-        """Send an unpaid bill's KakaoTalk message again."""
-        return await self._send(operations.resend(self._config, bill_id))
+        """Send an unpaid bill's KakaoTalk message again.
+
+        Never tried again automatically, whatever fails: a second message costs the customer a KakaoTalk and
+        the partner points. After a TransportError or ProtocolError the message may have gone out.
+        """
+        call = operations.resend(self._config, bill_id)
+        outcome = await self._attempt(call, self._build(self._http, call))
+        if isinstance(outcome, PaySsamError):
+            raise outcome
+        result: Resend = outcome  # type: ignore[assignment]
+        return result
 
     async def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
-        """Destroy an unpaid bill so it can no longer be paid; price is the bill's price in won."""
-        return await self._send(operations.destroy(self._config, bill_id, price))
+        """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
+        return await self._write(operations.destroy(self._config, bill_id, price))
 
-    async def _send(self, call: Call[Result]) -> Result:
+    async def _write(self, write: Write[Result]) -> Result:
+        result: Result = await self._run(write_plan(write, self._config.retry))
+        return result
+
+    async def _run(self, plan: Generator[Step, object, Any]) -> Any:
+        """Carry out a plan: each attempt bounded, each pause slept; its return value or its error."""
         self._check_open()
-        started = self._before(call)
+        built: dict[int, httpx.Request] = {}
+        outcome: object = None
+        step: Step = next(plan)
+        while True:
+            if isinstance(step, Pause):
+                self._pausing(step, outcome)
+                await anyio.sleep(step.seconds)
+                outcome = None
+            else:
+                call = step.call
+                request = built.get(id(call))
+                if request is None:
+                    request = built[id(call)] = self._build(self._http, call)
+                outcome = await self._attempt(call, request)
+            try:
+                step = plan.send(outcome)
+            except StopIteration as done:
+                return done.value
+
+    async def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
+        """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with."""
+        self._check_open()
+        started = time.perf_counter()
+        status = 0
         try:
-            response = await self._api.get_async_httpx_client().request(**call.request)
-        except httpx.HTTPError as exc:
-            raise self._transport_error(call, exc) from exc
-        return self._after(call, started, response)
+            with anyio.fail_after(self._config.attempt_seconds):
+                response = await self._http.send(request, stream=True)
+                status = response.status_code
+                try:
+                    content = await aread_answer(response)
+                finally:
+                    await response.aclose()
+        except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
+            error = self._tag(call, self._failed(call, exc, status))
+            error.__cause__ = exc
+            return error
+        return self._parsed(call, response, content, started)
 
     async def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
         if not self._closed and self._owns_http:
-            await self._api.get_async_httpx_client().aclose()
+            await self._http.aclose()
         self._closed = True
 
     async def __aenter__(self) -> Self:

@@ -6,18 +6,22 @@ through PAYSSAM_BASE_URL, because no vendor host is official.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
 import httpx
+import idna
 
 from . import validation
 from .errors import ValidationError
 from .hashing import Digest
 from .redaction import Secret
+from .retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
 
 ENV_APIKEY = "PAYSSAM_APIKEY"
 ENV_MEMBER = "PAYSSAM_MEMBER"
@@ -28,6 +32,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Card approvals and cancels go through the card network; 30 s to read, 5 s to connect."""
 
 Timeout = float | httpx.Timeout
+DEFAULT_MAX_RETRIES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,12 @@ class Config:
     base_url: str
     timeout: httpx.Timeout
     digest: Digest
+    retry: RetryPolicy = DEFAULT_RETRY
+
+    @property
+    def attempt_seconds(self) -> float:
+        """The bound of one attempt as a whole (connect, send and the full answer): the longest phase timeout."""
+        return max(t for t in (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool) if t)
 
     def url(self, path: str) -> str:
         """The absolute URL of an operation path, keeping any path prefix of the base URL."""
@@ -52,7 +63,14 @@ class Config:
 
 
 def make_config(
-    apikey: object, member: object, merchant: object, base_url: object, timeout: object, digest: Digest
+    apikey: object,
+    member: object,
+    merchant: object,
+    base_url: object,
+    timeout: object,
+    digest: object,
+    max_retries: object = DEFAULT_MAX_RETRIES,
+    backoff: object = DEFAULT_BACKOFF,
 ) -> Config:
     """Validate every setting; a ValidationError names the first bad one."""
     return Config(
@@ -62,28 +80,82 @@ def make_config(
         base_url=check_base_url(base_url),
         timeout=check_timeout(timeout),
         digest=check_digest(digest),
+        retry=RetryPolicy(max_retries=check_max_retries(max_retries), backoff=check_backoff(backoff)),
     )
 
 
 def check_digest(value: object) -> Digest:
-    """The hash function: a callable from preimage to hash string."""
+    """The hash function: a callable from preimage to 64 lowercase hex characters (checked on each use)."""
     if not callable(value):
         raise ValidationError("digest", f"must be a function from str to str, not {type(value).__name__}")
     return cast(Digest, value)
 
 
+def check_max_retries(value: object) -> int:
+    """How many times a call may be tried again: an int from 0 to MAX_RETRIES_LIMIT."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("max_retries", f"must be an int, not {type(value).__name__}")
+    if not 0 <= value <= MAX_RETRIES_LIMIT:
+        raise ValidationError("max_retries", f"must be between 0 and {MAX_RETRIES_LIMIT}")
+    return value
+
+
+def check_backoff(value: object) -> Backoff:
+    """A Backoff whose delays are finite and not negative, the first no longer than the cap."""
+    if not isinstance(value, Backoff):
+        raise ValidationError("backoff", f"must be a payssam.Backoff, not {type(value).__name__}")
+    for name in ("initial", "maximum"):
+        seconds = getattr(value, name)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
+            raise ValidationError("backoff", f"{name} must be a finite number of seconds, not negative")
+    if value.initial > value.maximum:
+        raise ValidationError("backoff", "initial must not exceed maximum")
+    return value
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def _check_host(host: str) -> None:
+    """A host that can be resolved: an IP address, or DNS labels (IDNA A-labels decoding cleanly)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return
+    if len(host) > 253:
+        raise ValidationError("base_url", "has a host name longer than 253 characters")
+    for label in host.rstrip(".").split("."):
+        if not _LABEL.fullmatch(label):
+            raise ValidationError("base_url", "has a host name that is not valid (letters, digits, hyphens per label)")
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                raise ValidationError("base_url", "has an internationalised host name that is not valid IDNA") from None
+
+
 def check_base_url(value: object) -> str:
-    """An http(s) URL with a host and no query, fragment or credentials; no trailing slash."""
+    """An http(s) URL with a valid host and no query, fragment or credentials; no trailing slash."""
     if not isinstance(value, str) or not value:
         raise ValidationError("base_url", f"must be a non-empty URL string (or set {ENV_BASE_URL})")
     try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("base_url", "is not valid Unicode text (lone surrogate)") from None
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValidationError("base_url", "must not contain spaces or control characters")
+    try:
         url = httpx.URL(value)
-    except httpx.InvalidURL as exc:
-        raise ValidationError("base_url", f"is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+        host = url.raw_host.decode("ascii").lower()
+    except Exception as exc:  # httpx and idna raise several kinds for one bad URL
+        raise ValidationError("base_url", f"is not a valid URL ({type(exc).__name__})") from None
+    if url.scheme not in ("http", "https") or not host:
         raise ValidationError("base_url", "must be an http:// or https:// URL with a host")
     if "?" in value or "#" in value or url.userinfo:
         raise ValidationError("base_url", "must not carry a query, fragment or user info")
+    _check_host(host)
     return value.rstrip("/")
 
 
@@ -105,14 +177,22 @@ def check_timeout(value: object) -> httpx.Timeout:
     return value
 
 
-def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The four settings from the environment; a missing one is a ValidationError naming it."""
-    env = os.environ if environ is None else environ
+def settings_from_env(environ: object = None) -> dict[str, str]:
+    """The four settings from the environment; missing ones are one ValidationError naming them all."""
+    if environ is not None and not isinstance(environ, Mapping):
+        raise ValidationError("environ", f"must be a mapping of names to values, not {type(environ).__name__}")
+    env: Mapping[str, object] = os.environ if environ is None else environ
     names = {"apikey": ENV_APIKEY, "member": ENV_MEMBER, "merchant": ENV_MERCHANT, "base_url": ENV_BASE_URL}
     settings: dict[str, str] = {}
+    missing: list[str] = []
     for setting, name in names.items():
         value = env.get(name, "")
         if not value:
-            raise ValidationError(name, "is not set")
-        settings[setting] = value
+            missing.append(name)
+        elif not isinstance(value, str):
+            raise ValidationError(name, f"must be a string, not {type(value).__name__}")
+        else:
+            settings[setting] = value
+    if missing:
+        raise ValidationError(missing[0] if len(missing) == 1 else "environ", f"{', '.join(missing)} not set")
     return settings

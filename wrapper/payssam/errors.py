@@ -6,7 +6,10 @@ from collections.abc import Mapping
 
 
 class PaySsamError(Exception):
-    """Base of every error raised by this package."""
+    """Base of every error raised by this package; `operation` and `bill_id` say which call, where known."""
+
+    operation: str | None = None
+    bill_id: str | None = None
 
 
 class ValidationError(PaySsamError, ValueError):
@@ -106,10 +109,26 @@ class TransportTimeoutError(TransportError):
 
 
 class ProtocolError(PaySsamError):
-    """An answer that does not fit the contract; carries the HTTP status and a redacted excerpt."""
+    """An answer that does not fit the contract; carries the HTTP status and a redacted excerpt.
 
-    def __init__(self, reason: str, *, status_code: int, excerpt: str) -> None:
+    `retry_after` is the server's Retry-After in seconds, when it sent one.
+    """
+
+    def __init__(self, reason: str, *, status_code: int, excerpt: str, retry_after: float | None = None) -> None:
         self.reason = reason
         self.status_code = status_code
         self.excerpt = excerpt
+        self.retry_after = retry_after
         super().__init__(f"{reason} (HTTP {status_code}): {excerpt!r}")
+
+
+class OutcomeUnknownError(PaySsamError):
+    """A send, cancel or destroy may or may not have happened, and no read-back could tell within the retries.
+
+    Read the bill later (read_bill) before doing anything else with it; `__cause__` is the last failure.
+    """
+
+    def __init__(self, operation: str, bill_id: str, detail: str) -> None:
+        self.operation = operation
+        self.bill_id = bill_id
+        super().__init__(f"{operation} of bill {bill_id} may or may not have taken effect: {detail}")

@@ -25,11 +25,13 @@ DEFAULT_DIGEST: Digest = sha256_hex
 
 def hash_preimage(bill_id: str, price: int | str, phone: str | None = None) -> str:
     """The comma-joined string that is hashed: bill_id[,phone],price (validated)."""
-    parts = [validation.bill_id(bill_id)]
-    if phone is not None:
-        parts.append(validation.phone(phone))
-    parts.append(validation.price(price))
-    return ",".join(parts)
+    mobile = None if phone is None else validation.phone(phone)
+    return preimage(validation.bill_id(bill_id), validation.price(price), mobile)
+
+
+def preimage(bill_id: str, price: str, phone: str | None = None) -> str:
+    """The preimage of values already validated (the operations validate each argument once)."""
+    return f"{bill_id},{price}" if phone is None else f"{bill_id},{phone},{price}"
 
 
 def bill_hash(bill_id: str, price: int | str, phone: str | None = None, *, digest: Digest = DEFAULT_DIGEST) -> str:

@@ -1,13 +1,16 @@
-"""The v1 operations as data: the request to send and how to read its answer.
+"""The v1 operations as data: the request to send, how to read its answer, how a lost answer is recovered.
 
-Building a call validates the input and lets the generated client lay out the
-request; nothing here does I/O, so the sync and async clients share all of it.
+Building a call validates every argument once and lets the generated client lay out the request,
+serialised once (a retry sends the same bytes); nothing here does I/O, so the sync and async
+clients share all of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from payssam_api_client.api.erp_partner_controller import (
@@ -27,55 +30,102 @@ from payssam_api_client.models.req_cancel_bill import ReqCancelBill
 from payssam_api_client.models.send_bill import SendBill
 from payssam_api_client.models.send_bill_req import SendBillReq
 from payssam_api_client.models.sent_bill import SentBill as SentBillModel
-from payssam_api_client.types import UNSET
 
 from . import results, validation
 from ._version import __version__
 from .config import Config
-from .hashing import hash_preimage
+from .errors import AlreadyCancelledError, DuplicateBillIdError, ProcessingError, ValidationError
+from .exchange import ACCEPT_ENCODING
+from .generated import UNSET, request_layout
+from .hashing import preimage
 from .protocol import decode
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+from .retries import Judgement, Verdict, Write
+from .states import BillState
 
 USER_AGENT = f"payssam-python/{__version__}"
+HEX64 = re.compile(r"[0-9a-f]{64}")
 
 Result = TypeVar("Result")
 
 
 @dataclass(frozen=True, slots=True)
 class Call(Generic[Result]):
-    """One request, ready to send, and the parser of its answer."""
+    """One request, ready to send as is (any number of times), and the parser of its answer."""
 
     operation: str
     bill_id: str
-    request: dict[str, Any]
-    parse: Callable[[int, bytes], Result]
+    method: str
+    url: str
+    content: bytes = field(repr=False)
+    headers: Mapping[str, str]
+    parse: Callable[[int, bytes, float | None], Result]
+    """(HTTP status, decoded body, Retry-After seconds) -> result, or a PaySsamError."""
+    effect: bool
+    """Whether the call changes something at PaySsam (errors then say it may have happened)."""
 
 
-def _prepare(config: Config, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Absolute URL, our User-Agent and the configured timeout on the generated request."""
-    return {
-        **kwargs,
-        "url": config.url(kwargs["url"]),
-        "headers": {**kwargs.get("headers", {}), "User-Agent": USER_AGENT},
-        "timeout": config.timeout,
-    }
+def _body(model: Any) -> bytes:
+    return json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _call(
+    config: Config,
+    operation: str,
+    bill_id: str,
+    endpoint: Any,
+    body: Any,
+    parse: Callable[[int, bytes, float | None], Result],
+    *,
+    effect: bool,
+) -> Call[Result]:
+    """The generated endpoint's request for body, with our headers, serialised once."""
+    method, path, data = request_layout(endpoint, body)
+    return Call(
+        operation=operation,
+        bill_id=bill_id,
+        method=method,
+        url=config.url(path),
+        content=_body(data),
+        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+        parse=parse,
+        effect=effect,
+    )
+
+
+def _digest(config: Config, preimage: str) -> str:
+    """The configured digest of the preimage, checked: 64 lowercase hex characters or nothing is sent."""
+    try:
+        value = config.digest(preimage)
+    except Exception as exc:
+        raise ValidationError("digest", f"raised {type(exc).__name__}") from None
+    if not isinstance(value, str) or not HEX64.fullmatch(value):
+        raise ValidationError("digest", "must return 64 lowercase hex characters")
+    return value
 
 
 def read(config: Config, bill_id: object) -> Call[BillStatus]:
     """POST /if/bill/read: one bill's payment state."""
     bid = validation.bill_id(bill_id)
     body = BillReq(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill_id=bid)
-    return Call(
-        operation="read_bill",
-        bill_id=bid,
-        request=_prepare(config, read_bill._get_kwargs(body=body)),
-        parse=lambda status, content: decode(
-            status, content, Approval, lambda model: results.bill_status(model, bid), config.secrets
-        ),
-    )
+    secrets = config.secrets
+
+    def parse(status: int, content: bytes, retry_after: float | None) -> BillStatus:
+        return decode(
+            status,
+            content,
+            Approval,
+            lambda model: results.bill_status(model, bid),
+            bill_id=bid,
+            secrets=secrets,
+            effect=False,
+            retry_after=retry_after,
+        )
+
+    return _call(config, "read_bill", bid, read_bill, body, parse, effect=False)
 
 
-def cancel(config: Config, bill_id: object, price: object) -> Call[Cancellation]:
+def cancel(config: Config, bill_id: object, price: object) -> Write[Cancellation]:
     """POST /if/bill/cancel: cancel a paid bill's approval; the hash has no phone part."""
     bid = validation.bill_id(bill_id)
     amount = validation.price(price)
@@ -84,17 +134,41 @@ def cancel(config: Config, bill_id: object, price: object) -> Call[Cancellation]
         member=config.member,
         merchant=config.merchant,
         bill_id=bid,
-        hash_=config.digest(hash_preimage(bid, amount)),
+        hash_=_digest(config, preimage(bid, amount)),
         price=amount,
     )
-    return Call(
-        operation="cancel_bill",
-        bill_id=bid,
-        request=_prepare(config, bill_cancel._get_kwargs(body=body)),
-        parse=lambda status, content: decode(
-            status, content, CancelBill, lambda model: results.cancellation(model, bid), config.secrets
-        ),
-    )
+    secrets = config.secrets
+
+    def parse(status: int, content: bytes, retry_after: float | None) -> Cancellation:
+        return decode(
+            status,
+            content,
+            CancelBill,
+            lambda model: results.cancellation(model, bid),
+            bill_id=bid,
+            secrets=secrets,
+            effect=True,
+            retry_after=retry_after,
+        )
+
+    def judge(status: BillStatus | None) -> Judgement[Cancellation]:
+        if status is None or status.state is not BillState.CANCELLED:
+            return Judgement(Verdict.NOT_DONE)
+        if status.price != int(amount):
+            return Judgement(Verdict.NOT_OURS, error=AlreadyCancelledError("9970", "cancelled at another price"))
+        recovered = Cancellation(
+            bill_id=bid,
+            approval_number=None,
+            original_approval_number=status.original_approval_number,
+            cancelled_at=None,
+            message="",
+            raw=None,
+            recovered=True,
+        )
+        return Judgement(Verdict.DONE, result=recovered)
+
+    call = _call(config, "cancel_bill", bid, bill_cancel, body, parse, effect=True)
+    return Write(call, read(config, bid), judge, AlreadyCancelledError)
 
 
 def send(
@@ -109,18 +183,16 @@ def send(
     message: object = None,
     issuer: object = None,
     expires_on: object = None,
-) -> Call[SentBill]:
+) -> Write[SentBill]:
     """POST /if/bill/send: create a bill and send it by KakaoTalk; the hash has the phone part."""
     bid = validation.bill_id(bill_id)
     amount = validation.price(price)
     mobile = validation.phone(phone)
     name = validation.text("customer_name", customer_name)
-    # The customer's name is personal data: kept out of error texts and excerpts if echoed back.
-    hidden = (*config.secrets, name)
     bill = SendBill(
         bill_id=bid,
         callback_url=validation.callback_url(callback_url),
-        hash_=config.digest(hash_preimage(bid, amount, mobile)),
+        hash_=_digest(config, preimage(bid, amount, mobile)),
         member_nm=name,
         phone=mobile,
         price=amount,
@@ -130,31 +202,57 @@ def send(
         expire_dt=UNSET if expires_on is None else validation.expiry(expires_on),
     )
     body = SendBillReq(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill=bill)
-    return Call(
-        operation="send_bill",
-        bill_id=bid,
-        request=_prepare(config, make_url_n_talk._get_kwargs(body=body)),
-        parse=lambda status, content: decode(
-            status, content, SentBillModel, lambda model: results.sent_bill(model, bid), hidden
-        ),
-    )
+    # The customer's name is personal data: kept out of error texts and excerpts if echoed back.
+    hidden = (*config.secrets, name)
+
+    def parse(status: int, content: bytes, retry_after: float | None) -> SentBill:
+        return decode(
+            status,
+            content,
+            SentBillModel,
+            lambda model: results.sent_bill(model, bid),
+            bill_id=bid,
+            secrets=hidden,
+            effect=True,
+            retry_after=retry_after,
+        )
+
+    def judge(status: BillStatus | None) -> Judgement[SentBill]:
+        if status is None:
+            return Judgement(Verdict.NOT_DONE)
+        if status.price is not None and status.price != int(amount):
+            return Judgement(
+                Verdict.NOT_OURS, error=DuplicateBillIdError("9800", "a bill with this id has another price")
+            )
+        recovered = SentBill(bill_id=bid, short_url=None, message="", raw=None, recovered=True)
+        return Judgement(Verdict.DONE, result=recovered)
+
+    call = _call(config, "send_bill", bid, make_url_n_talk, body, parse, effect=True)
+    return Write(call, read(config, bid), judge, DuplicateBillIdError)
 
 
 def resend(config: Config, bill_id: object) -> Call[Resend]:
     """POST /if/bill/resend: send an unpaid bill's KakaoTalk message again."""
     bid = validation.bill_id(bill_id)
     body = BillReq3P(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill_id=bid)
-    return Call(
-        operation="resend_bill",
-        bill_id=bid,
-        request=_prepare(config, resend_bill._get_kwargs(body=body)),
-        parse=lambda status, content: decode(
-            status, content, BillResult, lambda model: results.resend(model, bid), config.secrets
-        ),
-    )
+    secrets = config.secrets
+
+    def parse(status: int, content: bytes, retry_after: float | None) -> Resend:
+        return decode(
+            status,
+            content,
+            BillResult,
+            lambda model: results.resend(model, bid),
+            bill_id=bid,
+            secrets=secrets,
+            effect=True,
+            retry_after=retry_after,
+        )
+
+    return _call(config, "resend_bill", bid, resend_bill, body, parse, effect=True)
 
 
-def destroy(config: Config, bill_id: object, price: object) -> Call[Destruction]:
+def destroy(config: Config, bill_id: object, price: object) -> Write[Destruction]:
     """POST /if/bill/destroy: destroy an unpaid bill; like cancel, the hash has no phone part."""
     bid = validation.bill_id(bill_id)
     amount = validation.price(price)
@@ -164,13 +262,26 @@ def destroy(config: Config, bill_id: object, price: object) -> Call[Destruction]
         merchant=config.merchant,
         bill_id=bid,
         price=amount,
-        hash_=config.digest(hash_preimage(bid, amount)),
+        hash_=_digest(config, preimage(bid, amount)),
     )
-    return Call(
-        operation="destroy_bill",
-        bill_id=bid,
-        request=_prepare(config, destroy_bill._get_kwargs(body=body)),
-        parse=lambda status, content: decode(
-            status, content, BillResult, lambda model: results.destruction(model, bid), config.secrets
-        ),
-    )
+    secrets = config.secrets
+
+    def parse(status: int, content: bytes, retry_after: float | None) -> Destruction:
+        return decode(
+            status,
+            content,
+            BillResult,
+            lambda model: results.destruction(model, bid),
+            bill_id=bid,
+            secrets=secrets,
+            effect=True,
+            retry_after=retry_after,
+        )
+
+    def judge(status: BillStatus | None) -> Judgement[Destruction]:
+        if status is None or status.state is not BillState.DESTROYED:
+            return Judgement(Verdict.NOT_DONE)
+        return Judgement(Verdict.DONE, result=Destruction(bill_id=bid, message="", raw=None, recovered=True))
+
+    call = _call(config, "destroy_bill", bid, destroy_bill, body, parse, effect=True)
+    return Write(call, read(config, bid), judge, ProcessingError)

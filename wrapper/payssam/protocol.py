@@ -1,27 +1,23 @@
 """Turning an HTTP answer into a generated model, or into a typed error.
 
-Order of checks: HTTP status, UTF-8 JSON object, the generated model's own
-fields and their declared types, then the envelope code. Anything that does not
-fit the contract becomes a ProtocolError with a redacted excerpt.
+Order of checks: HTTP status, UTF-8 JSON object, the generated model's own fields and their
+declared types, the envelope code's form, the bill the answer is about, then the code itself.
+Anything that does not fit the contract becomes a ProtocolError with a redacted excerpt; for a
+call that changes something, the error says the change may have happened.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import types
 import typing
-from collections.abc import Callable, Iterable
-from functools import cache
+from collections.abc import Callable
 from typing import Any, Protocol, Self, TypeVar
 
-import attrs
-
-from payssam_api_client.types import UNSET, Unset
-
 from .errors import ProtocolError, api_error
-from .redaction import excerpt, redact
-from .results import FieldFormatError, HasMessage, envelope_message
+from .generated import UNSET, Unset, declared_types
+from .redaction import excerpt, names_apikey, redact
+from .results import FieldFormatError, HasMessage, envelope_message, optional
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
@@ -33,6 +29,7 @@ class Envelope(HasMessage, Protocol):
 
     code: str
     apikey: str | Unset
+    additional_properties: dict[str, Any]
 
     @classmethod
     def from_dict(cls, src_dict: typing.Mapping[str, Any]) -> Self: ...
@@ -42,37 +39,53 @@ Model = TypeVar("Model", bound=Envelope)
 Result = TypeVar("Result")
 
 
-@cache
-def _field_types(model: type[Any]) -> dict[str, tuple[type, ...]]:
-    """The accepted runtime classes of each declared field of a generated model."""
-    hints = typing.get_type_hints(model)
-    accepted: dict[str, tuple[type, ...]] = {}
-    for declared in attrs.fields(model):
-        if not declared.init:
-            continue
-        hint = hints[declared.name]
-        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        accepted[declared.name] = tuple(o for o in options if isinstance(o, type))
-    return accepted
-
-
 def check_field_types(model: object) -> None:
     """Refuse a generated model whose from_dict kept a value of the wrong JSON type (it never casts)."""
     kind: type = type(model)
-    for name, classes in _field_types(kind).items():
+    for name, classes in declared_types(kind).items():
         value = getattr(model, name)
         if not isinstance(value, classes):
             expected = " or ".join(c.__name__ for c in classes if c is not Unset)
             raise FieldFormatError(name, f"is {type(value).__name__}, not {expected}")
 
 
+def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """A JSON value with every member naming an apikey dropped and every secret masked, nested ones too."""
+    if isinstance(value, dict):
+        return {key: scrub(item, secrets) for key, item in value.items() if not names_apikey(str(key))}
+    if isinstance(value, list):
+        return [scrub(item, secrets) for item in value]
+    if isinstance(value, str) and any(secret in value for secret in secrets if secret):
+        return redact(value, secrets)
+    return value
+
+
 def _scrub(model: Envelope, secrets: tuple[str, ...]) -> None:
-    """Drop the echoed apikey and redact the texts, so neither results nor errors carry secrets."""
+    """Drop the echoed apikey however it is spelled, and redact the texts, so results and errors carry no secret."""
     model.apikey = UNSET
+    if model.additional_properties:
+        model.additional_properties = scrub(model.additional_properties, secrets)
     if isinstance(model.msg, str):
         model.msg = redact(model.msg, secrets)
     if isinstance(model.message, str):
         model.message = redact(model.message, secrets)
+
+
+def protocol_error(
+    reason: str,
+    status: int,
+    content: bytes,
+    secrets: tuple[str, ...],
+    *,
+    effect: bool,
+    retry_after: float | None = None,
+) -> ProtocolError:
+    """A ProtocolError with a redacted excerpt; for a call that changes something, it says it may have."""
+    if effect:
+        reason = f"{reason}; {MAY_HAVE_TAKEN_EFFECT}"
+    return ProtocolError(
+        redact(reason, secrets), status_code=status, excerpt=excerpt(content, secrets), retry_after=retry_after
+    )
 
 
 def decode(
@@ -80,36 +93,42 @@ def decode(
     content: bytes,
     model: type[Model],
     build: Callable[[Model], Result],
-    secrets: Iterable[str],
+    *,
+    bill_id: str,
+    secrets: tuple[str, ...],
+    effect: bool,
+    retry_after: float | None = None,
 ) -> Result:
     """The typed result of an answer, or the PaySsamError that describes it."""
-    secrets = tuple(secrets)
 
-    def protocol_error(reason: str) -> ProtocolError:
-        return ProtocolError(redact(reason, secrets), status_code=status, excerpt=excerpt(content, secrets))
+    def refuse(reason: str) -> ProtocolError:
+        return protocol_error(reason, status, content, secrets, effect=effect, retry_after=retry_after)
 
     if status != 200:
-        raise protocol_error("unexpected HTTP status")
+        raise refuse(f"unexpected HTTP status {status}")
     try:
         data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise protocol_error("answer is not UTF-8 JSON") from None
+        raise refuse("answer is not UTF-8 JSON") from None
     if not isinstance(data, dict):
-        raise protocol_error("answer is not a JSON object")
+        raise refuse("answer is not a JSON object")
     try:
         parsed = model.from_dict(data)
         check_field_types(parsed)
     except KeyError as missing:
-        raise protocol_error(f"answer lacks the required field {missing}") from None
-    except (TypeError, ValueError) as wrong:
-        taken = f"; the code was {SUCCESS}, so {MAY_HAVE_TAKEN_EFFECT}" if data.get("code") == SUCCESS else ""
-        raise protocol_error(f"answer does not fit the contract: {wrong}{taken}") from None
+        raise refuse(f"answer lacks the required field {missing}") from None
+    except (TypeError, ValueError, AttributeError) as wrong:
+        raise refuse(f"answer does not fit the contract: {wrong}") from None
     if not CODE.fullmatch(parsed.code):
-        raise protocol_error("answer's code is not four digits")
+        raise refuse("answer's code is not four digits")
     _scrub(parsed, secrets)
+    about = optional(getattr(parsed, "bill_id", UNSET))
+    if about is not None and about != bill_id:
+        shown = about if len(about) <= 20 else about[:20] + "…"
+        raise refuse(f"answer (code {parsed.code}) is about bill {shown!r}, not the requested {bill_id!r}")
     if parsed.code != SUCCESS:
         raise api_error(parsed.code, envelope_message(parsed))
     try:
         return build(parsed)
     except FieldFormatError as wrong:
-        raise protocol_error(f"code {SUCCESS} but {wrong}; {MAY_HAVE_TAKEN_EFFECT}") from None
+        raise refuse(f"code {SUCCESS} but {wrong}") from None

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 MASK = "***"
 EXCERPT_LIMIT = 200
 
-_APIKEY_MEMBER = re.compile(r'("apikey"\s*:\s*")(?:[^"\\]|\\.)*(")')
-_PHONE = re.compile(r"(?<![0-9])(01[0-9][- ]?)([0-9]{3,4})([- ]?[0-9]{4})(?![0-9])")
+_APIKEY_MEMBER = re.compile(r'("api[-_]?key"\s*:\s*")(?:[^"\\]|\\.)*(")', re.IGNORECASE)
+# Korean mobile numbers as people and systems write them: 010-1234-5678, 01012345678, 010.1234.5678,
+# 010 1234 5678, +82-10-1234-5678, +821012345678, 82 10 1234 5678.
+_PHONE = re.compile(
+    r"(?<![0-9])((?:\+?82[-. ]?0?|0)1[016789][-. ]?)([0-9]{3,4})([-. ]?[0-9]{4})(?![0-9])",
+)
 
 
 class Secret:
@@ -34,6 +39,11 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def names_apikey(key: str) -> bool:
+    """A JSON member name that holds an apikey however it is spelled: apikey, apiKey, api_key, API-KEY."""
+    return key.replace("_", "").replace("-", "").lower() == "apikey"
+
+
 def mask_phone(phone: str) -> str:
     """Keep a phone number's prefix and last four digits: 010****5678."""
     if len(phone) < 8:
@@ -46,10 +56,26 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
+@lru_cache(maxsize=64)
+def _spellings(secret: str) -> re.Pattern[str]:
+    """The secret as it may appear in a JSON text: each character as is, \\uXXXX-escaped or \\-escaped."""
+    forms = []
+    for char in secret:
+        escapes = [re.escape(char)]
+        if ord(char) < 0x10000:
+            escapes.append(r"\\u" + "".join(f"[{h.lower()}{h.upper()}]" for h in f"{ord(char):04x}"))
+        if char in '"\\/':
+            escapes.append(re.escape("\\" + char))
+        forms.append("(?:" + "|".join(escapes) + ")")
+    return re.compile("".join(forms))
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove the given secrets, any JSON apikey value and phone numbers from text."""
+    """Remove the given secrets (JSON-escaped forms too), any JSON apikey value and phone numbers from text."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, MASK)
+        if "\\" in text:
+            text = _spellings(secret).sub(MASK, text)
     text = _APIKEY_MEMBER.sub(rf"\g<1>{MASK}\g<2>", text)
     return _PHONE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
 

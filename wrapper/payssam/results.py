@@ -62,24 +62,34 @@ class BillStatus(Payment):
 
 @dataclass(frozen=True, slots=True)
 class Cancellation:
-    """The answer to a successful cancel: the cancel's own approval number and time."""
+    """A cancel that took effect: the cancel's own approval number and time.
+
+    recovered: the answer was lost and a read-back proved the cancel happened; then only what the read
+    shows is filled (the original approval number), the rest is None and raw is None.
+    """
 
     bill_id: str
     approval_number: str | None
     original_approval_number: str | None
     cancelled_at: datetime | None
     message: str
-    raw: CancelBill = field(repr=False, compare=False)
+    raw: CancelBill | None = field(repr=False, compare=False)
+    recovered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class SentBill:
-    """The answer to a successful send: the bill exists (unpaid) and its short URL went out by KakaoTalk."""
+    """A send that took effect: the bill exists and its short URL went out by KakaoTalk.
+
+    recovered: the answer was lost and a read-back proved the bill exists; its short URL, which only the
+    lost answer carried, is then None (and raw is None).
+    """
 
     bill_id: str
-    short_url: str
+    short_url: str | None
     message: str
-    raw: SentBillModel = field(repr=False, compare=False)
+    raw: SentBillModel | None = field(repr=False, compare=False)
+    recovered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +103,15 @@ class Resend:
 
 @dataclass(frozen=True, slots=True)
 class Destruction:
-    """The answer to a successful destroy: the unpaid bill can no longer be paid."""
+    """A destroy that took effect: the unpaid bill can no longer be paid.
+
+    recovered: the answer was lost and a read-back proved the bill destroyed (raw is then None).
+    """
 
     bill_id: str
     message: str
-    raw: BillResult = field(repr=False, compare=False)
+    raw: BillResult | None = field(repr=False, compare=False)
+    recovered: bool = False
 
 
 def optional(value: str | Unset) -> str | None:
@@ -106,14 +120,16 @@ def optional(value: str | Unset) -> str | None:
 
 
 def parse_timestamp(name: str, value: str | Unset) -> datetime | None:
-    """YYYYMMDDHHMMSS in Korea time as an aware datetime."""
+    """YYYYMMDDHHMMSS in Korea time as an aware datetime (sliced, not strptime: it is on every read)."""
     text = optional(value)
     if text is None:
         return None
     if not _TIMESTAMP.fullmatch(text):
         raise FieldFormatError(name, "is not YYYYMMDDHHMMSS")
     try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=KST)
+        return datetime(
+            int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:14]), 0, KST
+        )
     except ValueError:
         raise FieldFormatError(name, "is not a valid date and time") from None
 
@@ -143,14 +159,6 @@ class HasMessage(Protocol):
 def envelope_message(model: HasMessage) -> str:
     """The answer's text, from `msg` [3P] or `message` [DOC]."""
     return optional(model.msg) or optional(model.message) or ""
-
-
-def _same_bill(echoed: str | Unset, bill_id: str) -> str:
-    """The requested bill id, after checking the answer is about that bill."""
-    text = optional(echoed)
-    if text is not None and text != bill_id:
-        raise FieldFormatError("bill_id", f"is {text!r}, not the requested {bill_id!r}")
-    return bill_id
 
 
 class ApprovalFields(Protocol):
@@ -208,7 +216,7 @@ def approval_fields(model: ApprovalFields) -> TypedApproval:
 def bill_status(model: Approval, bill_id: str) -> BillStatus:
     """Type a successful read answer."""
     return BillStatus(
-        bill_id=_same_bill(model.bill_id, bill_id),
+        bill_id=bill_id,
         **approval_fields(model),
         message=envelope_message(model),
         raw=model,
@@ -218,7 +226,7 @@ def bill_status(model: Approval, bill_id: str) -> BillStatus:
 def cancellation(model: CancelBill, bill_id: str) -> Cancellation:
     """Type a successful cancel answer."""
     return Cancellation(
-        bill_id=_same_bill(model.bill_id, bill_id),
+        bill_id=bill_id,
         approval_number=optional(model.appr_num),
         original_approval_number=optional(model.appr_origin_num),
         cancelled_at=parse_timestamp("appr_cancel_dt", model.appr_cancel_dt),
@@ -232,16 +240,14 @@ def sent_bill(model: SentBillModel, bill_id: str) -> SentBill:
     short_url = optional(model.short_url)
     if short_url is None or not _SHORT_URL.fullmatch(short_url):
         raise FieldFormatError("shortURL", "is missing or not an http(s) URL")
-    return SentBill(
-        bill_id=_same_bill(model.bill_id, bill_id), short_url=short_url, message=envelope_message(model), raw=model
-    )
+    return SentBill(bill_id=bill_id, short_url=short_url, message=envelope_message(model), raw=model)
 
 
 def resend(model: BillResult, bill_id: str) -> Resend:
     """Type a successful resend answer."""
-    return Resend(bill_id=_same_bill(model.bill_id, bill_id), message=envelope_message(model), raw=model)
+    return Resend(bill_id=bill_id, message=envelope_message(model), raw=model)
 
 
 def destruction(model: BillResult, bill_id: str) -> Destruction:
     """Type a successful destroy answer."""
-    return Destruction(bill_id=_same_bill(model.bill_id, bill_id), message=envelope_message(model), raw=model)
+    return Destruction(bill_id=bill_id, message=envelope_message(model), raw=model)

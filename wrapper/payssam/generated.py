@@ -1,0 +1,45 @@
+"""The one adapter between the wrapper and what openapi-python-client generates.
+
+Every reach past the generated package's public surface lives here: the endpoint modules' private
+`_get_kwargs` (the request's method, path and JSON body as the contract lays them out) and attrs
+introspection of the models' declared fields. A generator upgrade that changes them is this file's work.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from functools import cache
+from typing import Any, Protocol
+
+import attrs
+
+from payssam_api_client.types import UNSET, Unset
+
+__all__ = ["UNSET", "Unset", "declared_types", "request_layout"]
+
+
+class _Endpoint(Protocol):
+    """A generated endpoint module."""
+
+    def _get_kwargs(self, *, body: Any) -> dict[str, Any]: ...
+
+
+def request_layout(endpoint: Any, body: Any) -> tuple[str, str, dict[str, Any]]:
+    """The request the generated endpoint lays out for body: (method, path, JSON object)."""
+    kwargs: dict[str, Any] = endpoint._get_kwargs(body=body)
+    return str(kwargs["method"]).upper(), str(kwargs["url"]), kwargs["json"]
+
+
+@cache
+def declared_types(model: type[Any]) -> dict[str, tuple[type, ...]]:
+    """The accepted runtime classes of each declared field of a generated model (attrs fields and their hints)."""
+    hints = typing.get_type_hints(model)
+    accepted: dict[str, tuple[type, ...]] = {}
+    for declared in attrs.fields(model):
+        if not declared.init:
+            continue
+        hint = hints[declared.name]
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        accepted[declared.name] = tuple(o for o in options if isinstance(o, type))
+    return accepted
