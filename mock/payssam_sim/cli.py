@@ -191,7 +191,7 @@ def detach(argv: Sequence[str], log_file: str, pid_file: str | None) -> int:
             process.kill()
         process.wait()
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-        why = "; ".join(tail) or f"exit status {process.returncode}"
+        why = "; ".join(line.removeprefix("payssam sim: ") for line in tail) or f"exit status {process.returncode}"
         print(f"payssam sim: did not start: {why} (log: {log})", file=sys.stderr)
         return 1
     if pid_file:

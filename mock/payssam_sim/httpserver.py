@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -192,12 +193,19 @@ class _Connection(asyncio.Protocol):
                 return
             if event is h11.NEED_DATA:
                 if self.conn.they_are_waiting_for_100_continue:
-                    self.transport.write(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+                    proceed = h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")
+                    self.transport.write(self.conn.send(proceed))
                 return
             if isinstance(event, h11.Request):
                 self.head = event
                 if not self.receiving:
                     self._begin()
+                if event.http_version not in (b"1.0", b"1.1"):
+                    self._refuse(error_response(505, "request: HTTP/1.0 and HTTP/1.1 only"))
+                    return
+                if _head_size(event) > MAX_HEAD:
+                    self._refuse(error_response(431, f"request: head larger than {MAX_HEAD} bytes"))
+                    return
                 length = dict(event.headers).get(b"content-length")
                 if length is not None and int(length) > MAX_BODY:
                     self._refuse(too_large())
@@ -261,7 +269,10 @@ class _Connection(asyncio.Protocol):
         self._arm(self.server.idle_timeout)
 
     def _refuse(self, response: Response) -> None:
-        """Answer a request that cannot be served (400, 408, 413, 431) and close without reading on."""
+        """Answer a request that cannot be served (400, 408, 413, 431, 505), log it, close without reading on."""
+        head = self.head
+        what = f"{head.method.decode('latin-1')} {_path(head.target)}" if head is not None else "request"
+        logger.info("%s refused: HTTP %d (%s)", what, response.status, _reason(response))
         self._write(response, close=True, head_only=False)
         self._close()
 
@@ -311,6 +322,25 @@ class _Connection(asyncio.Protocol):
             self._refuse(error_response(408, f"request: did not arrive within {self.server.request_timeout:g} s"))
         elif not self.busy:
             self.transport.close()
+
+
+def _head_size(head: h11.Request) -> int:
+    """The request line and headers as received, near enough: h11 bounds only a head still incomplete."""
+    return len(head.method) + len(head.target) + 12 + sum(len(name) + len(value) + 4 for name, value in head.headers)
+
+
+def _path(target: bytes) -> str:
+    """The path of a request target, for the log (no query: it could carry anything)."""
+    return target.decode("latin-1").split("?", 1)[0][:200]
+
+
+def _reason(response: Response) -> str:
+    """The error text of a refusal, for the log."""
+    try:
+        text = json.loads(response.body)["error"]
+    except (ValueError, KeyError, TypeError):
+        return "refused"
+    return str(text)[:200]
 
 
 def _headers(pairs: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -67,9 +67,12 @@ def loopback_bind_address(host: str) -> str:
     return str(address)
 
 
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
+
+
 def is_loopback_host(header: str | None) -> bool:
     """A Host header naming this machine (localhost or a loopback address, any port): guards DNS rebinding."""
-    if not header:
+    if not header or not _HOST.fullmatch(header):
         return False
     try:
         host = urlsplit(f"//{header}").hostname
@@ -83,6 +86,13 @@ def is_loopback_host(header: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _local_target(target: str) -> bool:
+    """A request target in origin form, or in absolute form naming a loopback host."""
+    if target.startswith("/"):
+        return True
+    return is_loopback_host(urlsplit(target).netloc)
 
 
 @dataclass(slots=True)
@@ -266,7 +276,9 @@ class Simulator:
 
     def _guard(self, request: Request) -> Response | None:
         """Control routes act only on requests a web page cannot forge: a loopback Host, and JSON on every POST."""
-        if not request.trusted and not is_loopback_host(request.headers.get("host")):
+        if not request.trusted and not (
+            is_loopback_host(request.headers.get("host")) and _local_target(request.target)
+        ):
             return error_response(403, "Host: control routes answer only to a loopback host name")
         if request.method == "POST" and not bodies.is_json(request.headers.get("content-type")):
             return error_response(403, "Content-Type: control routes take application/json only")
