@@ -1,7 +1,9 @@
 """A local approval-callback endpoint built only with the SDK's helpers, for the demo and the tests.
 
 It is what a partner's receiver does: parse the body, verify it by reading the bill back, and
-answer the exact acknowledgement only when the approval is genuine (so PaySsam retries otherwise).
+answer the exact acknowledgement only when the approval is genuine: 400 for a forged or malformed
+one (never acknowledged), 503 when it cannot be confirmed now (PaySsam retries). A genuine approval
+repeated after the bill was cancelled is acknowledged and fulfils nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import httpx
 from payssam import (
     APPROVAL_ACK,
     APPROVAL_ACK_CONTENT_TYPE,
+    ApprovalRejectedError,
+    BillState,
     BillStatus,
     PaySsam,
     PaySsamError,
+    ValidationError,
     parse_approval,
     verify_approval,
 )
@@ -30,10 +35,12 @@ HOST = "127.0.0.1"
 
 @dataclass
 class Seen:
-    """Every approval the receiver verified, and why it refused the others."""
+    """Every approval the receiver verified (to fulfil), acknowledged as superseded, refused or could not confirm."""
 
     verified: queue.Queue[BillStatus] = field(default_factory=queue.Queue)
+    superseded: list[BillStatus] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)
 
 
 class ApprovalReceiver:
@@ -64,14 +71,20 @@ class ApprovalReceiver:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
-        """The reply to one delivery: the acknowledgement for a verified approval, else 400 and nothing."""
+        """The reply to one delivery: the acknowledgement when genuine, 400 when forged, 503 when unconfirmed."""
         try:
             approval = parse_approval(body)
             status = verify_approval(approval, self._client, expected_price=self._expected_price)
-        except PaySsamError as exc:
+        except (ValidationError, ApprovalRejectedError) as exc:
             self.seen.rejected.append(f"{type(exc).__name__}: {exc}")
             return 400, b""
-        self.seen.verified.put(status)
+        except PaySsamError as exc:
+            self.seen.unconfirmed.append(f"{type(exc).__name__}: {exc}")
+            return 503, b""
+        if status.state is BillState.PAID:
+            self.seen.verified.put(status)  # a real system marks the order paid here, once per bill_id
+        else:
+            self.seen.superseded.append(status)  # cancelled since: acknowledged so PaySsam stops, nothing fulfilled
         return 200, APPROVAL_ACK
 
     def transport(self) -> httpx.MockTransport:

@@ -43,7 +43,7 @@ from payssam.validation import KST
 from payssam_sim import Simulator
 
 from conftest import APIKEY, MEMBER, MERCHANT
-from prism import Prism
+from prism import Prism, free_port
 from receiver import ApprovalReceiver
 
 PRICE = 12000
@@ -415,3 +415,30 @@ def test_the_proxy_really_refuses_an_answer_off_the_contract() -> None:
         upstream.shutdown()
         upstream.server_close()
         thread.join(timeout=5)
+
+
+def test_a_genuine_approval_redelivered_after_a_cancel_is_acknowledged_and_fulfils_nothing(lane: Lane) -> None:
+    """PaySsam missed the acknowledgement, the partner cancelled, PaySsam delivers the approval again."""
+    bill_id = _sent(lane.client, lane.receiver.url)
+    pay(lane.control, bill_id)
+    assert lane.receiver.seen.verified.get(timeout=5).bill_id == bill_id
+    lane.client.cancel_bill(bill_id, PRICE)
+    again = lane.control.post(f"/_sim/bills/{bill_id}/redeliver", json={})
+    assert again.status_code == 200, again.text
+    assert again.json()["callback"]["acknowledged"] is True
+    assert [status.state for status in lane.receiver.seen.superseded] == [BillState.CANCELLED]
+    assert lane.receiver.seen.verified.empty()  # fulfilled once, on the first delivery only
+    assert lane.receiver.seen.rejected == []
+
+
+def test_an_approval_that_cannot_be_confirmed_now_gets_503_so_paysam_retries() -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: the read-back cannot be made
+    with (
+        PaySsam(APIKEY, MEMBER, MERCHANT, dead, timeout=5, max_retries=0) as unreachable,
+        ApprovalReceiver(unreachable, expected_price=PRICE) as endpoint,
+    ):
+        body = {"apikey": APIKEY, "bill_id": new_bill_id(), "appr_state": "F", "appr_price": str(PRICE)}
+        answer = _post(endpoint.url, body)
+        assert (answer.status_code, answer.content) == (503, b"")
+        assert len(endpoint.seen.unconfirmed) == 1
+        assert endpoint.seen.rejected == []
