@@ -60,7 +60,7 @@ def _env_proxy(base_url: str) -> str | None:
 def _retry_after(response: httpx.Response) -> float | None:
     """A Retry-After in seconds (the date form is ignored)."""
     value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 class _ClientBase:
@@ -140,8 +140,10 @@ class _ClientBase:
     def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
         """The PaySsamError for an attempt that got no usable answer (status 0: no answer at all)."""
         secrets = self._config.secrets
-        if isinstance(exc, AnswerTooLargeError | AnswerEncodingError):
+        if isinstance(exc, AnswerTooLargeError | AnswerEncodingError | httpx.DecodingError):
             problem = "answer is larger than 1 MiB" if isinstance(exc, AnswerTooLargeError) else str(exc)
+            if isinstance(exc, httpx.DecodingError):
+                problem = "the answer's Content-Encoding could not be undone (broken compressed body)"
             return protocol_error(problem, status, b"", secrets, effect=call.effect)
         timed_out = isinstance(exc, httpx.TimeoutException | DeadlineExceededError | TimeoutError)
         if isinstance(exc, DeadlineExceededError | TimeoutError):

@@ -18,6 +18,7 @@ from .errors import ProtocolError, api_error
 from .generated import UNSET, Unset, declared_types
 from .redaction import excerpt, names_apikey, redact
 from .results import FieldFormatError, HasMessage, envelope_message, optional
+from .validation import BILL_ID
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
@@ -52,7 +53,9 @@ def check_field_types(model: object) -> None:
 def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     """A JSON value with every member naming an apikey dropped and every secret masked, nested ones too."""
     if isinstance(value, dict):
-        return {key: scrub(item, secrets) for key, item in value.items() if not names_apikey(str(key))}
+        return {
+            redact(str(key), secrets): scrub(item, secrets) for key, item in value.items() if not names_apikey(str(key))
+        }
     if isinstance(value, list):
         return [scrub(item, secrets) for item in value]
     if isinstance(value, str) and any(secret in value for secret in secrets if secret):
@@ -61,14 +64,14 @@ def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
 
 
 def _scrub(model: Envelope, secrets: tuple[str, ...]) -> None:
-    """Drop the echoed apikey however it is spelled, and redact the texts, so results and errors carry no secret."""
+    """Drop the echoed apikey however it is spelled and mask any secret in any text, so results carry none."""
     model.apikey = UNSET
     if model.additional_properties:
         model.additional_properties = scrub(model.additional_properties, secrets)
-    if isinstance(model.msg, str):
-        model.msg = redact(model.msg, secrets)
-    if isinstance(model.message, str):
-        model.message = redact(model.message, secrets)
+    for name in declared_types(type(model)):
+        value = getattr(model, name)
+        if isinstance(value, str) and (name in ("msg", "message") or any(s in value for s in secrets if s)):
+            setattr(model, name, redact(value, secrets))
 
 
 def protocol_error(
@@ -124,8 +127,8 @@ def decode(
     _scrub(parsed, secrets)
     about = optional(getattr(parsed, "bill_id", UNSET))
     if about is not None and about != bill_id:
-        shown = about if len(about) <= 20 else about[:20] + "…"
-        raise refuse(f"answer (code {parsed.code}) is about bill {shown!r}, not the requested {bill_id!r}")
+        shown = repr(about) if BILL_ID.fullmatch(about) else "an id that is not a bill id"
+        raise refuse(f"answer (code {parsed.code}) is about bill {shown}, not the requested {bill_id!r}")
     if parsed.code != SUCCESS:
         raise api_error(parsed.code, envelope_message(parsed))
     try:

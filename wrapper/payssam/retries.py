@@ -160,9 +160,11 @@ def write_plan(write: Write[Result], policy: RetryPolicy) -> Plan[Result]:
             if judgement.verdict is Verdict.DONE and judgement.result is not None:
                 return judgement.result
             if judgement.verdict is Verdict.NOT_OURS:
-                raise judgement.error or outcome
-            if isinstance(outcome, ApiError):
-                raise outcome  # PaySsam answered, and the bill confirms it did nothing: its answer stands
+                error = judgement.error or outcome
+                error.operation, error.bill_id = call.operation, call.bill_id
+                raise error
+            if not ambiguous(outcome):
+                raise outcome  # an "already done" answer the bill does not confirm: PaySsam's answer stands
             earlier_may_have_landed = True
             error = outcome
             if retry >= policy.max_retries:
