@@ -9,17 +9,20 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 SEED ?= ../shared/seed/payssam-v1-acceptance.md
 SPEC := openapi/payssam-v1.json
+VENDOR := openapi/vendor
+CONSTANTS := wrapper/payssam/_contract.py
 GENERATED := generated_client/payssam_api_client
 BUILD := build
 MOCK_PORT ?= 4010
 SIM_PORT ?= 4020
 BENCH_ARGS ?=
+FAULTS_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit test demo sim mock bench-sim clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench-sim faults clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -40,35 +43,44 @@ $(MOCK_TOOLS): mock/package.json mock/package-lock.json
 
 install: $(PY_STAMP) $(SPEC_TOOLS) $(MOCK_TOOLS) ## Install the venv and the pinned Node tools
 
-vendor: $(PY_STAMP) ## Re-extract the vendor fragments from the docs page ($(SEED))
-	$(PY) openapi/tools/extract_vendor.py $(SEED) openapi/vendor
+vendor: $(PY_STAMP) ## Re-extract the vendor fragments from the docs page (SEED=path) and print what the vendor changed
+	mkdir -p $(BUILD)
+	$(PY) openapi/tools/merge_fragments.py $(BUILD)/vendor-before.json $(VENDOR)/*.json
+	$(PY) openapi/tools/extract_vendor.py $(SEED) $(VENDOR)
+	$(PY) openapi/tools/merge_fragments.py $(BUILD)/vendor-after.json $(VENDOR)/*.json
+	@echo "What the vendor changed (its fragments before and after):"
+	@$(PY) openapi/tools/contract_diff.py --all $(BUILD)/vendor-before.json $(BUILD)/vendor-after.json
 
 spec: $(PY_STAMP) $(SPEC_TOOLS) ## Merge fragments, apply the overlay, lint: writes openapi/payssam-v1.json
 	mkdir -p $(BUILD)
 	$(PY) -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding="utf-8"))' openapi/overlay.yaml
-	$(PY) openapi/tools/merge_fragments.py $(BUILD)/merged.json openapi/vendor/*.json
+	$(PY) openapi/tools/merge_fragments.py $(BUILD)/merged.json $(VENDOR)/*.json
+	$(PY) openapi/tools/check_overlay.py $(BUILD)/merged.json openapi/overlay.yaml
 	openapi/node_modules/.bin/openapi-format $(BUILD)/merged.json --no-sort \
 	  --overlayFile openapi/overlay.yaml -o $(SPEC) > $(BUILD)/openapi-format.log 2>&1 \
 	  || { cat $(BUILD)/openapi-format.log; exit 1; }
 	$(BIN)/openapi-spec-validator $(SPEC)
 	openapi/node_modules/.bin/spectral lint --quiet -r openapi/.spectral.yaml --fail-severity=hint $(SPEC)
 
-generate: spec ## Regenerate generated_client/ from the contract (pinned generator and ruff)
+generate: spec ## Regenerate generated_client/ and the SDK's contract limits from the contract (pinned generator and ruff)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC) \
-	  --config openapi/generator.yaml --meta none --output-path $(GENERATED) --overwrite --fail-on-warning
+	  --config openapi/generator.yaml --custom-template-path openapi/templates --meta none \
+	  --output-path $(GENERATED) --overwrite --fail-on-warning
+	$(PY) openapi/tools/contract_constants.py $(SPEC) $(CONSTANTS)
 
 check-generated: $(PY_STAMP) $(SPEC_TOOLS) ## Fail if the contract or client on disk differs from what the pipeline makes
-	rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
-	$(MAKE) --no-print-directory -s generate SPEC=$(BUILD)/check/payssam-v1.json \
-	  GENERATED=$(BUILD)/check/payssam_api_client > $(BUILD)/check/generate.log
-	diff -u $(BUILD)/check/payssam-v1.json $(SPEC)
-	diff -r -x __pycache__ $(BUILD)/check/payssam_api_client $(GENERATED)
-	if [ -f "$(SEED)" ]; then \
+	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
+	@$(MAKE) --no-print-directory -s generate SPEC=$(BUILD)/check/payssam-v1.json \
+	  GENERATED=$(BUILD)/check/payssam_api_client CONSTANTS=$(BUILD)/check/_contract.py > $(BUILD)/check/generate.log
+	@diff -u $(BUILD)/check/payssam-v1.json $(SPEC)
+	@diff -r -x __pycache__ $(BUILD)/check/payssam_api_client $(GENERATED)
+	@diff -u $(BUILD)/check/_contract.py $(CONSTANTS)
+	@if [ -f "$(SEED)" ]; then \
 	  $(PY) openapi/tools/extract_vendor.py $(SEED) $(BUILD)/check/vendor > /dev/null; \
 	  diff -r $(BUILD)/check/vendor openapi/vendor; fi
-	untracked=$$(git ls-files --others --exclude-standard -- openapi/vendor $(SPEC) generated_client); \
+	@untracked=$$(git ls-files --others --exclude-standard -- openapi/vendor $(SPEC) generated_client $(CONSTANTS)); \
 	if [ -n "$$untracked" ]; then echo "generated but not committed:"; echo "$$untracked"; exit 1; fi
-	echo "check-generated: the contract and the client are what the pipeline makes"
+	@echo "check-generated: the contract and the client are what the pipeline makes"
 
 package-check: $(PY_STAMP) ## Build the wheel, install it with [mock] in a fresh venv without Node, run the SDK and `payssam sim`
 	rm -rf $(BUILD)/dist $(BUILD)/pkgtest
@@ -87,6 +99,9 @@ typecheck: $(PY_STAMP) ## mypy --strict on the wrapper
 unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
 	$(BIN)/pytest -q
 
+fuzz: $(PY_STAMP) ## Fuzz every public call with bad input and each operation with garbage answers (>=10,000 calls, minutes)
+	PAYSSAM_FUZZ=1 $(BIN)/pytest -q tests/test_fuzz.py
+
 test: install lint typecheck unit check-generated package-check ## Everything CI runs: lint, types, tests, drift check, packaging
 
 demo: $(PY_STAMP) ## Rehearse the vendor's five review flows offline against the simulator (no Node needed)
@@ -100,6 +115,9 @@ mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 
 bench-sim: $(PY_STAMP) $(MOCK_TOOLS) ## Simulator vs Prism reads/s, about a minute, not in test (options: BENCH_ARGS=--help)
 	$(PY) benchmarks/bench_sim.py $(BENCH_ARGS)
+
+faults: $(PY_STAMP) ## >=1,000 faulted operations sync and async behind a hostile proxy, judged by the ledger (FAULTS_ARGS=--help)
+	$(PY) benchmarks/faults.py $(FAULTS_ARGS)
 
 clean: ## Remove the venv, Node modules and build files
 	rm -rf $(VENV) $(BUILD) openapi/node_modules mock/node_modules

@@ -54,24 +54,34 @@ def _key(text: str) -> str | int:
     return int(text) if text.isdigit() else text
 
 
-def select(document: Any, path: str) -> list[tuple[str, Any]]:
-    """Every node the path names in document, with a readable location; names that are absent select nothing."""
+def select(document: Any, path: str, missing: list[str] | None = None) -> list[tuple[str, Any]]:
+    """Every node the path names in document, with a readable location; each name it lists that is absent
+    selects nothing and, when `missing` is given, is added to it."""
     found: list[tuple[str, Any]] = [("$", document)]
     for step in parse(path):
-        found = list(_children(found, step))
+        found = list(_children(found, step, missing if missing is not None else []))
     return found
 
 
-def _children(nodes: list[tuple[str, Any]], step: list[str | int] | None) -> Iterator[tuple[str, Any]]:
+def _children(
+    nodes: list[tuple[str, Any]], step: list[str | int] | None, missing: list[str]
+) -> Iterator[tuple[str, Any]]:
     for where, node in nodes:
         if isinstance(node, dict):
-            keys: list[Any] = list(node) if step is None else [k for k in step if k in node]
+            keys: list[Any] = list(node) if step is None else list(step)
             for key in keys:
-                yield f"{where}[{json.dumps(key, ensure_ascii=False)}]", node[key]
+                located = f"{where}[{json.dumps(key, ensure_ascii=False)}]"
+                if key in node:
+                    yield located, node[key]
+                else:
+                    missing.append(located)
         elif isinstance(node, list):
-            indexes = range(len(node)) if step is None else [k for k in step if isinstance(k, int) and k < len(node)]
+            indexes = range(len(node)) if step is None else [k for k in step if isinstance(k, int)]
             for index in indexes:
-                yield f"{where}[{index}]", node[index]
+                if index < len(node):
+                    yield f"{where}[{index}]", node[index]
+                else:
+                    missing.append(f"{where}[{index}]")
 
 
 def _compare(node: Any, update: Mapping[str, Any], expected: Any, where: str) -> Iterator[str]:
@@ -107,19 +117,22 @@ def problems(vendor: Any, overlay: Mapping[str, Any]) -> list[str]:
 
 def _action_problems(vendor: Any, action: Mapping[str, Any]) -> Iterator[str]:
     target = str(action["target"])
-    nodes = select(vendor, target)
+    gone: list[str] = []
+    nodes = select(vendor, target, gone)
     for fact in action.get("x-vendor-facts", []):
-        facts = select(vendor, str(fact["at"]))
-        if not facts:
-            yield f"the vendor no longer has {fact['at']}, which this action's reason rests on"
+        absent: list[str] = []
+        facts = select(vendor, str(fact["at"]), absent)
+        for where in absent:
+            yield f"the vendor no longer has {where}, which this action's reason rests on"
         for where, node in facts:
             yield from _facts(node, fact, where)
     if "x-vendor" not in action:
         if nodes:
             yield "acts on a node the vendor publishes but records no x-vendor values it expects to find"
         return
-    if not nodes:
-        yield "its target is gone from the vendor's document"
+    if not nodes or gone:
+        for where in gone or [target]:
+            yield f"its target {where} is gone from the vendor's document"
         return
     if action.get("remove"):
         for where, node in nodes:

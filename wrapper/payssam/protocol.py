@@ -18,7 +18,7 @@ from .errors import ProtocolError, api_error
 from .generated import UNSET, Unset, declared_types
 from .redaction import excerpt, names_apikey, redact
 from .results import FieldFormatError, HasMessage, envelope_message, optional
-from .validation import BILL_ID
+from .validation import is_bill_id
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
@@ -127,7 +127,7 @@ def decode(
     _scrub(parsed, secrets)
     about = optional(getattr(parsed, "bill_id", UNSET))
     if about is not None and about != bill_id:
-        shown = repr(about) if BILL_ID.fullmatch(about) else "an id that is not a bill id"
+        shown = repr(about) if is_bill_id(about) else "an id that is not a bill id"
         raise refuse(f"answer (code {parsed.code}) is about bill {shown}, not the requested {bill_id!r}")
     if parsed.code != SUCCESS:
         raise api_error(parsed.code, envelope_message(parsed))

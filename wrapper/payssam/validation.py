@@ -1,7 +1,9 @@
 """Field rules of the contract, checked before anything is sent.
 
-They mirror the request schemas of openapi/payssam-v1.json; the test suite uses
-that spec as the oracle, so a rule that drifts from the contract fails a test.
+The limits and patterns are the request schemas' own, read from openapi/payssam-v1.json when the
+client is generated (_contract.py), so a contract change that moves a limit moves these checks;
+the test suite also uses the spec as the oracle. The patterns are ECMA-262 regular expressions of
+ASCII classes and anchors, which Python's re matches alike under fullmatch.
 """
 
 from __future__ import annotations
@@ -10,24 +12,30 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from . import _contract
 from .errors import ValidationError
 
-BILL_ID = re.compile(r"[A-Za-z0-9]{1,20}")
-PRICE = re.compile(r"[0-9]{1,10}")
-PHONE = re.compile(r"01[0-9]{8,9}")
-CALLBACK_URL = re.compile(
-    r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/([A-Za-z0-9._~:/?@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)?"
-)
+
+def _whole(pattern: str) -> re.Pattern[str]:
+    """An anchored contract pattern as a Python regex for fullmatch (ASCII classes: no re.UNICODE surprises)."""
+    return re.compile(pattern.removeprefix("^").removesuffix("$"), re.ASCII)
+
+
+BILL_ID_MAX = _contract.BILL_ID_MAX
+BILL_ID = _whole(_contract.BILL_ID_PATTERN)
+PRICE = _whole(_contract.PRICE_PATTERN)
+PHONE = _whole(_contract.PHONE_PATTERN)
+CALLBACK_URL = _whole(_contract.CALLBACK_URL_PATTERN)
 # Not blank as the contract's ECMA `\S` sees it: ECMA whitespace differs from str.isspace().
 NOT_BLANK = re.compile("[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 MAX_PRICE = 9_999_999_999
 
-APIKEY_MAX = 32
-MEMBER_MAX = 30
-MERCHANT_MAX = 30
-ISSUER_MAX = 50
+APIKEY_MAX = _contract.APIKEY_MAX
+MEMBER_MAX = _contract.MEMBER_MAX
+MERCHANT_MAX = _contract.MERCHANT_MAX
+ISSUER_MAX = _contract.ISSUER_MAX
 KST = timezone(timedelta(hours=9), "KST")
-URL_MAX = 2048
+URL_MAX = _contract.CALLBACK_URL_MAX
 
 
 def _text(field: str, value: object) -> str:
@@ -40,11 +48,16 @@ def _text(field: str, value: object) -> str:
     return value
 
 
+def is_bill_id(text: str) -> bool:
+    """The contract's bill id: its pattern (ASCII letters and digits) and its length."""
+    return len(text) <= BILL_ID_MAX and BILL_ID.fullmatch(text) is not None
+
+
 def bill_id(value: object, field: str = "bill_id") -> str:
-    """A bill id: 1 to 20 ASCII letters or digits."""
+    """A bill id: 1 to 20 ASCII letters or digits (the contract's limits)."""
     text = _text(field, value)
-    if not BILL_ID.fullmatch(text):
-        raise ValidationError(field, "must be 1 to 20 ASCII letters or digits")
+    if not is_bill_id(text):
+        raise ValidationError(field, f"must be 1 to {BILL_ID_MAX} ASCII letters or digits")
     return text
 
 

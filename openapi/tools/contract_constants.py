@@ -1,0 +1,90 @@
+"""Write wrapper/payssam/_contract.py: the request limits and the version the SDK reads from the contract.
+
+The SDK validates every argument before sending; its limits (lengths, patterns) are the contract's
+own, read here at generation time, so a contract change that moves a limit moves the SDK. Every
+request schema that declares a field must agree on its rules, or generation fails.
+
+    python openapi/tools/contract_constants.py openapi/payssam-v1.json wrapper/payssam/_contract.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+REQUESTS = ("BillReq", "ReqCancelBill", "SendBillReq", "SendBill", "BillReq3P", "DestroyBillReq")
+# constant -> (field, rule): the rule's value on that field, the same in every request schema that has it.
+CONSTANTS: dict[str, tuple[str, str]] = {
+    "BILL_ID_MAX": ("bill_id", "maxLength"),
+    "BILL_ID_PATTERN": ("bill_id", "pattern"),
+    "PRICE_PATTERN": ("price", "pattern"),
+    "PHONE_PATTERN": ("phone", "pattern"),
+    "APIKEY_MAX": ("apikey", "maxLength"),
+    "MEMBER_MAX": ("member", "maxLength"),
+    "MERCHANT_MAX": ("merchant", "maxLength"),
+    "ISSUER_MAX": ("bill_issuer", "maxLength"),
+    "CALLBACK_URL_MAX": ("callbackURL", "maxLength"),
+    "CALLBACK_URL_PATTERN": ("callbackURL", "pattern"),
+    "TEXT_PATTERN": ("member_nm", "pattern"),
+    "EXPIRE_DT_PATTERN": ("expire_dt", "pattern"),
+}
+SAME_AS_TEXT = ("product_nm", "message", "bill_issuer")
+HEADER = '''"""The contract's request limits and version, for the SDK's validation and payssam.CONTRACT_VERSION.
+
+Generated from openapi/payssam-v1.json by openapi/tools/contract_constants.py (make generate); do not
+edit: a change starts in openapi/.
+"""
+'''
+
+
+def _rule(schemas: Mapping[str, Any], field: str, rule: str) -> Any:
+    """The rule's value on field across the request schemas; they must all agree."""
+    values = {
+        json.dumps(schemas[name]["properties"][field].get(rule))
+        for name in REQUESTS
+        if field in schemas[name].get("properties", {})
+    }
+    if len(values) != 1:
+        raise SystemExit(f"the request schemas disagree on {field}.{rule}: {sorted(values)}")
+    value = json.loads(values.pop())
+    if value is None:
+        raise SystemExit(f"no request schema gives {field} a {rule}")
+    return value
+
+
+def constants(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Every constant the SDK reads, by name."""
+    schemas = spec["components"]["schemas"]
+    found: dict[str, Any] = {"CONTRACT_VERSION": spec["info"]["version"]}
+    for name, (field, rule) in CONSTANTS.items():
+        found[name] = _rule(schemas, field, rule)
+    for field in SAME_AS_TEXT:
+        if _rule(schemas, field, "pattern") != found["TEXT_PATTERN"]:
+            raise SystemExit(f"{field} has another text pattern than member_nm; the SDK has one text rule")
+    return found
+
+
+def render(spec: Mapping[str, Any]) -> str:
+    """The module's source."""
+    lines = [HEADER]
+    for name, value in constants(spec).items():
+        shown = json.dumps(value, ensure_ascii=False)
+        line = f"{name} = {shown}"
+        lines.append(line if len(line) <= 120 else f"{name} = (\n    {shown}\n)")  # as ruff would wrap it
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    Path(argv[1]).write_text(render(spec), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,225 @@
+"""The spec pipeline can't be silently outvoted, and what the contract says reaches the SDK.
+
+Drills change the vendor's fragments the way a new docs page would, and check that the overlay
+refuses to overwrite them unseen (naming the action), that `make spec` stops, that a moved limit
+reaches the SDK's validation, and that the contract diff classifies changes for clients.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+TOOLS = ROOT / "openapi" / "tools"
+sys.path.insert(0, str(TOOLS))
+
+import check_overlay  # noqa: E402
+import contract_constants  # noqa: E402
+import contract_diff  # noqa: E402
+import merge_fragments  # noqa: E402
+
+VENDOR = ROOT / "openapi" / "vendor"
+OVERLAY: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "overlay.yaml").read_text(encoding="utf-8"))
+BILL_ID_ACTION = "$.components.schemas[ReqCancelBill,BillReq].properties.bill_id"
+
+
+def vendor_document() -> dict[str, Any]:
+    """The vendor's fragments merged, as `make spec` merges them."""
+    fragments = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(VENDOR.glob("*.json"))]
+    return merge_fragments.merge(fragments)
+
+
+def action_number(target: str) -> int:
+    return next(i for i, action in enumerate(OVERLAY["actions"], start=1) if action["target"] == target)
+
+
+def test_every_vendor_value_the_overlay_rests_on_is_as_expected() -> None:
+    assert check_overlay.problems(vendor_document(), OVERLAY) == []
+
+
+def test_every_action_on_a_vendor_node_records_what_it_expects() -> None:
+    vendor = vendor_document()
+    for number, action in enumerate(OVERLAY["actions"], start=1):
+        if check_overlay.select(vendor, action["target"]):
+            assert "x-vendor" in action, f"action {number} ({action['target']}) records no x-vendor values"
+
+
+def _problems_after(change: Any) -> list[str]:
+    vendor = vendor_document()
+    change(vendor["components"]["schemas"])
+    return check_overlay.problems(vendor, OVERLAY)
+
+
+DRILLS: dict[str, Any] = {
+    "response-maxLength-raised": lambda s: [
+        s[n]["properties"]["bill_id"].update(maxLength=30) for n in ("CancelBill", "Approval")
+    ],
+    "request-maxLength-added": lambda s: [
+        s[n]["properties"]["bill_id"].update(maxLength=30) for n in ("ReqCancelBill", "BillReq")
+    ],
+    "request-field-gone": lambda s: s["BillReq"]["properties"].pop("bill_id"),
+}
+
+
+@pytest.mark.parametrize("drill", DRILLS)
+def test_a_vendor_change_under_the_bill_id_action_names_it(drill: str) -> None:
+    problems = _problems_after(DRILLS[drill])
+    name = f"action {action_number(BILL_ID_ACTION)} ({BILL_ID_ACTION})"
+    assert problems, "the drill went unnoticed"
+    assert all(problem.startswith(name) for problem in problems), problems
+
+
+def test_a_changed_vendor_description_under_a_correction_is_caught() -> None:
+    target = "$.components.schemas.CancelBill.properties.member"
+    problems = _problems_after(
+        lambda s: s["CancelBill"]["properties"]["member"].update(description="파트너 사용자 코드")
+    )
+    assert problems
+    assert problems[0].startswith(f"action {action_number(target)} ({target})")
+    assert "the vendor now has" in problems[0]
+
+
+def test_an_action_without_expectations_on_a_vendor_node_is_refused() -> None:
+    overlay = copy.deepcopy(OVERLAY)
+    del overlay["actions"][action_number(BILL_ID_ACTION) - 1]["x-vendor"]
+    [problem] = check_overlay.problems(vendor_document(), overlay)
+    assert "records no x-vendor values" in problem
+
+
+@pytest.mark.parametrize(
+    ("path", "count"),
+    [
+        ("$.components.schemas[ReqCancelBill,BillReq].properties.bill_id", 2),
+        ("$.components.schemas['BillReq'].properties[apikey,member]", 2),
+        ("$.paths[*].post.responses", 2),
+        ("$.servers[0]", 1),
+        ("$.components.schemas.Nothing.properties", 0),
+    ],
+)
+def test_the_overlay_path_dialect(path: str, count: int) -> None:
+    assert len(check_overlay.select(vendor_document(), path)) == count
+
+
+def drilled_vendor(tmp_path: Path) -> Path:
+    """A copy of the vendor fragments where the vendor raised bill_id's maxLength to 30, requests included."""
+    out = tmp_path / "vendor"
+    out.mkdir()
+    for source in VENDOR.glob("*.json"):
+        doc = json.loads(source.read_text(encoding="utf-8"))
+        for schema in doc["components"]["schemas"].values():
+            if "bill_id" in schema.get("properties", {}):
+                schema["properties"]["bill_id"]["maxLength"] = 30
+        (out / source.name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def test_make_spec_stops_at_the_drill_naming_the_action(tmp_path: Path) -> None:
+    if not (ROOT / "openapi" / "node_modules" / ".installed").exists():
+        pytest.skip("the spec tools are not installed (make install)")
+    out = tmp_path / "spec.json"
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-s",
+            "spec",
+            f"VENDOR={drilled_vendor(tmp_path)}",
+            f"SPEC={out}",
+            f"BUILD={tmp_path / 'build'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode != 0, done.stdout
+    assert f"action {action_number(BILL_ID_ACTION)} ({BILL_ID_ACTION})" in done.stderr, done.stderr
+    assert not out.exists(), "the contract was written although the overlay was outvoted"
+
+
+def test_the_sdk_limits_are_the_contracts(spec: dict[str, Any]) -> None:
+    import payssam._contract as generated
+    from payssam import validation
+
+    rendered = contract_constants.render(spec)
+    assert (ROOT / "wrapper" / "payssam" / "_contract.py").read_text(encoding="utf-8") == rendered
+    assert spec["info"]["version"] == generated.CONTRACT_VERSION
+    assert (validation.BILL_ID_MAX, validation.ISSUER_MAX, validation.URL_MAX) == (
+        generated.BILL_ID_MAX,
+        generated.ISSUER_MAX,
+        generated.CALLBACK_URL_MAX,
+    )
+    assert generated.TEXT_PATTERN == r"\S", (
+        "the SDK's text rule (NOT_BLANK) is ECMA \\S; a new pattern needs it changed"
+    )
+    assert 10 ** int(generated.PRICE_PATTERN.split(",")[1].split("}")[0]) - 1 == validation.MAX_PRICE
+
+
+def test_a_limit_moved_in_the_contract_moves_the_sdk(tmp_path: Path, spec: dict[str, Any]) -> None:
+    drilled = copy.deepcopy(spec)
+    for schema in drilled["components"]["schemas"].values():
+        if "bill_id" in schema.get("properties", {}):
+            schema["properties"]["bill_id"]["maxLength"] = 30
+    package = tmp_path / "payssam"
+    shutil.copytree(ROOT / "wrapper" / "payssam", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "_contract.py").write_text(contract_constants.render(drilled), encoding="utf-8")
+    probe = "from payssam import validation; print(validation.bill_id('A' * 25)); validation.bill_id('A' * 31)"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "generated_client")])}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert done.stdout == "A" * 25 + "\n", done.stderr
+    assert "ValidationError: bill_id: must be 1 to 30 ASCII letters or digits" in done.stderr
+
+
+def test_constants_refuse_request_schemas_that_disagree(spec: dict[str, Any]) -> None:
+    drilled = copy.deepcopy(spec)
+    drilled["components"]["schemas"]["BillReq"]["properties"]["bill_id"]["maxLength"] = 25
+    with pytest.raises(SystemExit, match=r"disagree on bill_id\.maxLength"):
+        contract_constants.render(drilled)
+
+
+CHANGES: list[Any] = [
+    pytest.param("BillReq", "bill_id", {"maxLength": 10}, True, id="request-narrowed"),
+    pytest.param("BillReq", "bill_id", {"maxLength": 40}, False, id="request-widened"),
+    pytest.param("Approval", "appr_price", {"maxLength": 5}, False, id="answer-narrowed"),
+    pytest.param("Approval", "appr_state", {"pattern": "^[FWCDX]$"}, True, id="answer-pattern-changed"),
+    pytest.param("SendBill", "bill_issuer", {"maxLength": 40}, True, id="optional-request-narrowed"),
+]
+
+
+@pytest.mark.parametrize(("schema", "field", "rules", "breaking"), CHANGES)
+def test_the_contract_diff_classifies_rule_changes(
+    spec: dict[str, Any], schema: str, field: str, rules: dict[str, Any], breaking: bool
+) -> None:
+    changed = copy.deepcopy(spec)
+    changed["components"]["schemas"][schema]["properties"][field].update(rules)
+    changes = contract_diff.compare(spec, changed)
+    assert changes
+    assert {change.breaking for change in changes} == {breaking}, [str(c) for c in changes]
+
+
+def test_the_contract_diff_sees_fields_and_paths_come_and_go(spec: dict[str, Any]) -> None:
+    changed = copy.deepcopy(spec)
+    send = changed["components"]["schemas"]["SendBill"]
+    send["properties"]["memo"] = {"type": "string"}
+    send["required"].append("product_nm") if "product_nm" not in send["required"] else None
+    del changed["components"]["schemas"]["SentBill"]["properties"]["shortURL"]
+    del changed["paths"]["/if/bill/resend"]
+    found = {(c.breaking, c.where, c.what) for c in contract_diff.compare(spec, changed)}
+    assert (False, "POST /if/bill/send request bill.memo", "field added (optional)") in found
+    assert (True, "POST /if/bill/send response shortURL", "field removed") in found
+    assert (True, "POST /if/bill/resend", "operation removed") in found
+    assert contract_diff.compare(spec, spec) == []
