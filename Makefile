@@ -24,8 +24,12 @@ MOCK_TOOLS := mock/node_modules/.installed
 
 .PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench-sim faults clean
 
+HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
+
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
+	  | sed $(foreach v,$(HELP_VARIABLES),-e 's|$$($(v))|$($(v))|g') \
+	  | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +47,7 @@ $(MOCK_TOOLS): mock/package.json mock/package-lock.json
 
 install: $(PY_STAMP) $(SPEC_TOOLS) $(MOCK_TOOLS) ## Install the venv and the pinned Node tools
 
-vendor: $(PY_STAMP) ## Re-extract the vendor fragments from the docs page (SEED=path) and print what the vendor changed
+vendor: $(PY_STAMP) ## Re-extract the vendor fragments from $(SEED) and print what the vendor changed
 	mkdir -p $(BUILD)
 	$(PY) openapi/tools/merge_fragments.py $(BUILD)/vendor-before.json $(VENDOR)/*.json
 	$(PY) openapi/tools/extract_vendor.py $(SEED) $(VENDOR)

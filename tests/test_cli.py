@@ -316,6 +316,30 @@ def test_new_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["bill_id"] != bill_id
 
 
+def test_new_id_takes_its_prefix_as_python_does(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "new-id", "1234567890")
+    assert status == 0
+    assert out.startswith("1234567890")
+    assert len(out.strip()) == 20
+
+
+@pytest.mark.parametrize("command", [["hash", "--help"], ["new-id", "--help"]])
+def test_offline_commands_show_no_network_options(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    status, out, _ = run(capsys, *command)
+    assert status == 0
+    for option in ("--base-url", "--member", "--merchant", "--apikey-file", "--timeout"):
+        assert option not in out
+
+
+def test_every_missing_setting_is_named_at_once(offline: Offline, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "resend", BILL)  # the fixture left only the apikey in the environment
+    assert (status, out) == (2, "")
+    assert err == (
+        "payssam: error: settings: member, merchant, base_url are not set: pass --member or set PAYSSAM_MEMBER; "
+        "pass --merchant or set PAYSSAM_MERCHANT; pass --base-url or set PAYSSAM_BASE_URL\n"
+    )
+
+
 def test_new_id_bad_prefix_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "new-id", "--prefix", "ABCDEFGHIJK")
     assert (status, out) == (2, "")
@@ -603,7 +627,8 @@ def test_subcommand_help(capsys: pytest.CaptureFixture[str], command: str) -> No
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "--version") == (0, f"payssam {payssam.__version__}\n", "")
+    expected = f"payssam {payssam.__version__} (contract: PaySsam partner API v1 {payssam.CONTRACT_VERSION})\n"
+    assert run(capsys, "--version") == (0, expected, "")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ payssam_api_client); this package adds the hash, validation, typed results and
 errors, timeouts, the approval-callback helpers and secrets hygiene.
 """
 
+from ._contract import CONTRACT_VERSION
 from ._version import __version__
 from .callbacks import (
     APPROVAL_ACK,
@@ -34,6 +35,7 @@ from .errors import (
     ValidationError,
 )
 from .exchange import BoundedTransport
+from .generated import UNSET, Unset
 from .hashing import Digest, bill_hash, sha256_hex
 from .ids import new_bill_id
 from .results import BillStatus, Cancellation, Destruction, Payment, Resend, SentBill
@@ -44,8 +46,10 @@ from .validation import KST
 __all__ = [
     "APPROVAL_ACK",
     "APPROVAL_ACK_CONTENT_TYPE",
+    "CONTRACT_VERSION",
     "DEFAULT_TIMEOUT",
     "KST",
+    "UNSET",
     "AccessDeniedError",
     "AlreadyCancelledError",
     "AlreadyPaidError",
@@ -76,6 +80,7 @@ __all__ = [
     "ServerSystemError",
     "TransportError",
     "TransportTimeoutError",
+    "Unset",
     "ValidationError",
     "__version__",
     "bill_hash",

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 import httpx
 
+from ._contract import CONTRACT_VERSION
 from ._version import __version__
 from .client import PaySsam
 from .config import DEFAULT_TIMEOUT, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
@@ -106,14 +107,6 @@ def _make_client(settings: Settings) -> PaySsam:
     return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, timeout=settings.timeout)
 
 
-def _setting(value: str | None, field: str, flag: str, env_name: str, environ: Mapping[str, str]) -> str:
-    """A flag's value, else its environment variable; missing in both is a ValidationError."""
-    found = value or environ.get(env_name, "")
-    if not found:
-        raise ValidationError(field, f"is not set: pass {flag} or set {env_name}")
-    return found
-
-
 def _read_apikey(path: str) -> str:
     """The apikey held in a file, without surrounding whitespace; never echoed in errors."""
     try:
@@ -128,15 +121,25 @@ def _read_apikey(path: str) -> str:
 
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
-    """The settings from the flags, each falling back to the SDK's environment variable."""
+    """The settings from the flags, each falling back to the SDK's environment variable; all missing ones at once."""
     apikey = _read_apikey(args.apikey_file) if args.apikey_file else environ.get(ENV_APIKEY, "")
-    if not apikey:
-        raise ValidationError("apikey", f"is not set: pass --apikey-file PATH or set {ENV_APIKEY}")
+    found = {
+        "apikey": (apikey, f"pass --apikey-file PATH or set {ENV_APIKEY}"),
+        "member": (args.member or environ.get(ENV_MEMBER, ""), f"pass --member or set {ENV_MEMBER}"),
+        "merchant": (args.merchant or environ.get(ENV_MERCHANT, ""), f"pass --merchant or set {ENV_MERCHANT}"),
+        "base_url": (args.base_url or environ.get(ENV_BASE_URL, ""), f"pass --base-url or set {ENV_BASE_URL}"),
+    }
+    missing = [(name, how) for name, (value, how) in found.items() if not value]
+    if len(missing) == 1:
+        raise ValidationError(missing[0][0], f"is not set: {missing[0][1]}")
+    if missing:
+        names = ", ".join(name for name, _ in missing)
+        raise ValidationError("settings", f"{names} are not set: " + "; ".join(how for _, how in missing))
     return Settings(
         apikey=apikey,
-        member=_setting(args.member, "member", "--member", ENV_MEMBER, environ),
-        merchant=_setting(args.merchant, "merchant", "--merchant", ENV_MERCHANT, environ),
-        base_url=_setting(args.base_url, "base_url", "--base-url", ENV_BASE_URL, environ),
+        member=found["member"][0],
+        merchant=found["merchant"][0],
+        base_url=found["base_url"][0],
         timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
     )
 
@@ -277,7 +280,7 @@ def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 def _new_id(args: argparse.Namespace, connect: Connect) -> Outcome:
     """A fresh bill id; printed bare so `$(payssam new-id)` works."""
-    bill_id = new_bill_id(args.prefix)
+    bill_id = new_bill_id(args.prefix if args.prefix_option is None else args.prefix_option)
     return Outcome(data={"bill_id": bill_id}, text=bill_id)
 
 
@@ -334,8 +337,11 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--json and the settings; a subcommand repeats them without defaults so it never overrides the top level."""
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool, network: bool = True) -> None:
+    """--json and the settings; a subcommand repeats them without defaults so it never overrides the top level.
+
+    Offline subcommands (hash, new-id) get --json only: they need no configuration.
+    """
     default: Any = None if top else argparse.SUPPRESS
     parser.add_argument(
         "--json",
@@ -343,6 +349,8 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=False if top else argparse.SUPPRESS,
         help="print exactly one JSON object on stdout, errors included",
     )
+    if not network:
+        return
     group = parser.add_argument_group("configuration")
     group.add_argument(
         "--base-url", metavar="URL", default=default, help=f"PaySsam's base URL (default: ${ENV_BASE_URL})"
@@ -353,8 +361,8 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--apikey-file",
         metavar="PATH",
         default=default,
-        help=f"file holding the API key, surrounding whitespace stripped (default: ${ENV_APIKEY}); "
-        "there is no --apikey flag because command-line arguments are visible to other users in the process list",
+        help=f"file holding the API key, surrounding whitespace stripped; without it, ${ENV_APIKEY} holds the key "
+        "itself. There is no --apikey flag: command-line arguments are visible to other users in the process list",
     )
     group.add_argument(
         "--apikey", nargs="?", action=_RefuseApikeyFlag, default=argparse.SUPPRESS, help=argparse.SUPPRESS
@@ -369,11 +377,11 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def _add_command(
-    commands: argparse._SubParsersAction[_Parser], name: str, summary: str, handler: Handler
+    commands: argparse._SubParsersAction[_Parser], name: str, summary: str, handler: Handler, *, network: bool = True
 ) -> argparse.ArgumentParser:
-    """A subcommand with its help line, the global options and its handler."""
+    """A subcommand with its help line, the global options (settings only if it calls PaySsam) and its handler."""
     parser = commands.add_parser(name, help=summary, description=summary)
-    _add_global_options(parser, top=False)
+    _add_global_options(parser, top=False, network=network)
     parser.set_defaults(handler=handler)
     return parser
 
@@ -390,7 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PROG} {__version__} (contract: PaySsam partner API v1 {CONTRACT_VERSION})",
+    )
     _add_global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
@@ -413,11 +425,15 @@ def build_parser() -> argparse.ArgumentParser:
     resend = _add_command(commands, "resend", "send an unpaid bill's KakaoTalk message again", _resend)
     _add_bill_arguments(resend, price=False)
 
-    hash_ = _add_command(commands, "hash", "print a bill's request hash (offline, needs no configuration)", _hash)
+    summary = "print a bill's request hash (offline, needs no configuration)"
+    hash_ = _add_command(commands, "hash", summary, _hash, network=False)
     _add_bill_arguments(hash_, price=True)
     hash_.add_argument("--phone", help="include this phone number, as send does")
-    new_id = _add_command(commands, "new-id", "print a new random bill id (offline)", _new_id)
-    new_id.add_argument("--prefix", metavar="P", default="", help="start the id with P (at most 10 letters/digits)")
+    new_id = _add_command(commands, "new-id", "print a new random bill id (offline)", _new_id, network=False)
+    new_id.add_argument(
+        "prefix", metavar="PREFIX", nargs="?", default="", help="start the id with PREFIX (at most 10 letters/digits)"
+    )
+    new_id.add_argument("--prefix", dest="prefix_option", default=None, help=argparse.SUPPRESS)
 
     # No option prefix: every argument after `sim`, --help included, goes to the simulator verbatim.
     sim = commands.add_parser(
