@@ -168,13 +168,21 @@ def write_plan(write: Write[Result], policy: RetryPolicy) -> Plan[Result]:
             earlier_may_have_landed = True
             error = outcome
             if retry >= policy.max_retries:
-                error.add_note(f"{call.operation} did not take effect: bill {call.bill_id} was read back")
+                error.add_note(_not_taken_effect(call, error))
         else:
             raise outcome
         if retry >= policy.max_retries:
             raise error
         yield Pause(policy.wait(retry, error))
         retry += 1
+
+
+def _not_taken_effect(call: Any, error: PaySsamError) -> str:
+    """What the last read-back proved: nothing yet; after a time-out the request may still be on its way."""
+    note = f"{call.operation} had not taken effect when bill {call.bill_id} was read back"
+    if isinstance(error, SdkTransportError):
+        note += "; a request that timed out may still land: read the bill again later, never send it under a new id"
+    return note
 
 
 def _read_back(write: Write[Result], policy: RetryPolicy, cause: PaySsamError) -> Plan[Judgement[Result]]:

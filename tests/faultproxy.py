@@ -1,0 +1,767 @@
+"""A hostile network between the SDK and the simulator, and a seeded run that judges the SDK by the ledger.
+
+FaultProxy is a real TCP proxy on 127.0.0.1 (one asyncio loop in a background thread). It reads each
+request whole (h11), takes the next fault from its Schedule, and forwards the request on a fresh upstream
+connection, or not, and answers the client, or not, as the fault says (FAULTS below). Every connection
+carries one request: answers go back with `Connection: close`. Per request it records the path, the bill
+the JSON body names, the fault, and whether the request reached the upstream (then the effect happened,
+because the proxy reads the upstream's whole answer before doing anything to the client).
+
+Requests about one bill reach the upstream in the order the proxy received them (one at a time per bill),
+so a read-back never overtakes the write it is about even on a loaded machine: what is tested is the
+SDK's handling of the faults, not the race of an attempt that timed out while still in flight.
+
+run() performs seeded operations through PaySsam or AsyncPaySsam behind the proxy (send, then maybe pay and
+cancel, or destroy), and judge() holds every conclusion the SDK reached against the simulator's ledger.
+An OutcomeUnknownError must rest on a last read-back in which no read brought the SDK an answer: faulted
+by the proxy, or (rarely, on a starved machine) passed but answered after the SDK's deadline, which the
+SDK's own debug line for that attempt tells (AttemptLog); such late reads are counted, not forgiven silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import re
+import socket
+import struct
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import h11
+import httpx
+
+import payssam
+from payssam import (
+    ApiError,
+    AsyncPaySsam,
+    Cancellation,
+    Destruction,
+    OutcomeUnknownError,
+    PaySsam,
+    PaySsamError,
+    SentBill,
+)
+from payssam_sim import Simulator
+
+PASS = "pass"
+REFUSE = "refuse"
+"""Reset the client's connection (SO_LINGER 0) before forwarding anything."""
+DROP_BEFORE = "drop_before"
+"""Close the client's connection (FIN) before forwarding anything."""
+FIN_AFTER = "fin_after"
+"""Forward and read the whole answer (the effect happened), then close the client's connection with FIN."""
+RST_AFTER = "rst_after"
+"""Forward and read the whole answer, then reset the client's connection."""
+DELAY_AFTER = "delay_after"
+"""Forward and read the whole answer, wait longer than the client's timeout, then try to send it."""
+STATUS_BEFORE = "status_before"
+"""Answer 503 without forwarding."""
+STATUS_AFTER = "status_after"
+"""Forward (the effect happens), discard the answer, answer 502."""
+DRIP_AFTER = "drip_after"
+"""Forward, then send the answer one byte at a time, until the client gives up."""
+FAULTS = (REFUSE, DROP_BEFORE, FIN_AFTER, RST_AFTER, DELAY_AFTER, STATUS_BEFORE, STATUS_AFTER, DRIP_AFTER)
+
+READ_PATH = "/if/bill/read"
+WRITE_PATHS = {"send_bill": "/if/bill/send", "cancel_bill": "/if/bill/cancel", "destroy_bill": "/if/bill/destroy"}
+HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"upgrade", b"transfer-encoding"}
+CHUNK = 65536
+
+
+@dataclass
+class Record:
+    """One request as the proxy saw it; forwarded and code are filled in once the upstream has answered."""
+
+    seq: int
+    path: str
+    bill_id: str | None
+    fault: str
+    forwarded: bool = False
+    """The request reached the upstream and its whole answer was read: whatever it does has been done."""
+    code: str | None = None
+    """The PaySsam code of the upstream's answer (None if not forwarded or not JSON)."""
+    delivered: bool | None = None
+    """For answers relayed (pass, delay_after, drip_after): whether every byte was written before the client left."""
+
+
+class Schedule:
+    """Which fault each request gets: queued faults first, in order; else the bill's own seeded draw; else pass."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[str] = deque()
+        self._bills: dict[str, tuple[random.Random, float]] = {}
+
+    def push(self, *faults: str) -> None:
+        """Give the next requests these faults, whatever bill they are about."""
+        unknown = set(faults) - {PASS, *FAULTS}
+        if unknown:
+            raise ValueError(f"unknown faults: {sorted(unknown)}")
+        with self._lock:
+            self._queue.extend(faults)
+
+    def pending(self) -> int:
+        """How many queued faults no request has taken yet."""
+        with self._lock:
+            return len(self._queue)
+
+    def seed_bill(self, bill_id: str, rng: random.Random, probability: float) -> None:
+        """Fault requests about bill_id with this probability, the kind drawn from rng (replayable per bill)."""
+        with self._lock:
+            self._bills[bill_id] = (rng, probability)
+
+    def next(self, bill_id: str | None) -> str:
+        """The fault for the request that just came in."""
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+            drawn = self._bills.get(bill_id) if bill_id else None
+            if drawn is None:
+                return PASS
+            rng, probability = drawn
+            return rng.choice(FAULTS) if rng.random() < probability else PASS
+
+
+def bill_of(body: bytes) -> str | None:
+    """The bill a request is about: top-level bill_id (read, cancel, destroy) or bill.bill_id (send)."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    bill = data.get("bill")
+    value = bill.get("bill_id") if isinstance(bill, dict) else data.get("bill_id")
+    return value if isinstance(value, str) else None
+
+
+def code_of(body: bytes) -> str | None:
+    """The PaySsam code of an answer, if it is a JSON object with one."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _framed(headers: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]]:
+    """Headers without hop-by-hop ones or a length, then our own length and `Connection: close`."""
+    kept = [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP | {b"content-length"}]
+    return [*kept, (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+
+
+def _answer(conn: h11.Connection, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A whole response, serialised by the client connection's h11 state machine."""
+    data = conn.send(h11.Response(status_code=status, headers=_framed(headers, body))) or b""
+    if body:
+        data += conn.send(h11.Data(data=body)) or b""
+    return data + (conn.send(h11.EndOfMessage()) or b"")
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with RST: SO_LINGER on with a zero timeout, then drop the socket without flushing."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close with FIN (after whatever was written)."""
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+
+
+def _gone(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """The client has hung up (FIN read, or the socket failed)."""
+    return reader.at_eof() or writer.is_closing()
+
+
+class FaultProxy:
+    """A TCP proxy on a free loopback port that breaks requests to upstream as its schedule says."""
+
+    def __init__(
+        self,
+        upstream: str,
+        schedule: Schedule | None = None,
+        *,
+        delay: float = 1.0,
+        drip_every: tuple[float, float] = (0.05, 0.2),
+        upstream_timeout: float = 30.0,
+    ) -> None:
+        parts = urlsplit(upstream)
+        if parts.hostname is None or parts.port is None:
+            raise ValueError(f"upstream {upstream!r} needs a host and a port")
+        self.upstream = (parts.hostname, parts.port)
+        self.schedule = schedule or Schedule()
+        self.delay = delay
+        self.drip_every = drip_every
+        self.upstream_timeout = upstream_timeout
+        self.port = 0
+        self._records: list[Record] = []
+        self._by_bill: dict[str, list[Record]] = {}
+        self._records_lock = threading.Lock()
+        self._bill_locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._drip = random.Random(0)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the SDK should send its requests."""
+        if not self.port:
+            raise RuntimeError("start() the proxy first")
+        return f"http://127.0.0.1:{self.port}"
+
+    def records(self, bill_id: str | None = None) -> list[Record]:
+        """Every request so far, or those about one bill, in the order they came in."""
+        with self._records_lock:
+            return list(self._records if bill_id is None else self._by_bill.get(bill_id, ()))
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> Self:
+        """Listen on 127.0.0.1 (a free port) and serve in a background thread; returns once accepting."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(target=loop.run_forever, name="faultproxy", daemon=True)
+        self._thread.start()
+        self._server = asyncio.run_coroutine_threadsafe(self._listen(), loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        """Stop listening, cancel every exchange in progress (closing its sockets) and join the thread."""
+        loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
+        if loop is None or thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def _listen(self) -> asyncio.Server:
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=1024)
+        self.port = server.sockets[0].getsockname()[1]
+        return server
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    # ------------------------------------------------------------------ one connection, one request
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._exchange(reader, writer)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, h11.ProtocolError, asyncio.CancelledError):
+            writer.transport.abort()  # the client or the upstream went away, or the proxy is stopping
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = h11.Connection(h11.SERVER)
+        received = await asyncio.wait_for(_read(conn, reader, h11.Request), self.upstream_timeout)
+        if received is None:
+            return
+        request, body = received
+        assert isinstance(request, h11.Request)
+        bill_id = bill_of(body)
+        fault = self.schedule.next(bill_id)
+        record = self._record(request.target.decode("ascii", "replace"), bill_id, fault)
+
+        if fault == REFUSE:
+            _reset(writer)
+            return
+        if fault == DROP_BEFORE:
+            await _close(writer)
+            return
+        if fault == STATUS_BEFORE:
+            writer.write(_answer(conn, 503, [(b"content-type", b"text/plain")], b"Service Unavailable\n"))
+            await writer.drain()
+            return
+
+        status, headers, content = await self._forward(request, body, bill_id)
+        record.forwarded, record.code = True, code_of(content)
+        if fault == FIN_AFTER:
+            await _close(writer)
+        elif fault == RST_AFTER:
+            _reset(writer)
+        elif fault == STATUS_AFTER:
+            writer.write(_answer(conn, 502, [(b"content-type", b"text/plain")], b"Bad Gateway\n"))
+            await writer.drain()
+        elif fault == DRIP_AFTER:
+            record.delivered = await self._drip_out(reader, writer, _answer(conn, status, headers, content))
+        else:
+            if fault == DELAY_AFTER:
+                await asyncio.sleep(self.delay)
+            record.delivered = not _gone(reader, writer)
+            if record.delivered:
+                writer.write(_answer(conn, status, headers, content))
+                await writer.drain()
+
+    async def _drip_out(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, answer: bytes) -> bool:
+        """One byte at a time, a pause after each; False once the client has hung up."""
+        for index in range(len(answer)):
+            if _gone(reader, writer):
+                return False
+            writer.write(answer[index : index + 1])
+            await writer.drain()
+            await asyncio.sleep(self._drip.uniform(*self.drip_every))
+        return True
+
+    def _record(self, target: str, bill_id: str | None, fault: str) -> Record:
+        with self._records_lock:
+            record = Record(len(self._records), urlsplit(target).path, bill_id, fault)
+            self._records.append(record)
+            if bill_id is not None:
+                self._by_bill.setdefault(bill_id, []).append(record)
+            return record
+
+    async def _forward(
+        self, request: h11.Request, body: bytes, bill_id: str | None
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The upstream's whole answer, on a fresh connection; one request at a time per bill."""
+        lock = self._bill_locks.setdefault(bill_id, asyncio.Lock()) if bill_id else contextlib.nullcontext()
+        async with lock:
+            return await asyncio.wait_for(self._upstream(request, body), self.upstream_timeout)
+
+    async def _upstream(self, request: h11.Request, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        reader, writer = await asyncio.open_connection(*self.upstream)
+        try:
+            conn = h11.Connection(h11.CLIENT)
+            headers = _framed(list(request.headers), body)
+            writer.write(conn.send(h11.Request(method=request.method, target=request.target, headers=headers)) or b"")
+            if body:
+                writer.write(conn.send(h11.Data(data=body)) or b"")
+            writer.write(conn.send(h11.EndOfMessage()) or b"")
+            await writer.drain()
+            received = await _read(conn, reader, h11.Response)
+            if received is None:
+                raise ConnectionError("the upstream closed without answering")
+            response, content = received
+            assert isinstance(response, h11.Response)
+            return response.status_code, list(response.headers), content
+        finally:
+            writer.close()
+
+
+async def _read(
+    conn: h11.Connection, reader: asyncio.StreamReader, kind: type[h11.Request | h11.Response]
+) -> tuple[h11.Request | h11.Response, bytes] | None:
+    """One whole message (head and body) from reader, or None if the peer closed before sending one."""
+    head: h11.Request | h11.Response | None = None
+    body = bytearray()
+    while True:
+        event = conn.next_event()
+        if event is h11.NEED_DATA:
+            conn.receive_data(await reader.read(CHUNK))
+        elif isinstance(event, kind):
+            head = event
+        elif isinstance(event, h11.Data):
+            body += event.data
+        elif isinstance(event, h11.EndOfMessage) and head is not None:
+            return head, bytes(body)
+        elif isinstance(event, h11.ConnectionClosed):
+            return None
+
+
+# ---------------------------------------------------------------------- a seeded run, judged by the ledger
+
+TIMEOUT = 0.5
+BACKOFF = payssam.Backoff(0.0, 0.01)
+SANDBOX = ("TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API")
+PHONE = "01012345678"
+CUSTOMER: dict[str, Any] = {"customer_name": "김민지", "product_name": "11월 수강료"}
+CALLBACK = "http://127.0.0.1:9/payssam/approval"
+"""Loopback, so the simulator calls it when a bill is paid; nobody listens on the discard port."""
+FOLLOW_UPS = ("none", "cancel", "destroy")
+RESULTS: dict[str, type] = {"send_bill": SentBill, "cancel_bill": Cancellation, "destroy_bill": Destruction}
+EFFECTS: dict[str, tuple[str, ...]] = {"send_bill": ("W", "F", "C", "D"), "cancel_bill": ("C",), "destroy_bill": ("D",)}
+"""The ledger states that prove each write took effect."""
+
+
+@dataclass
+class Conclusion:
+    """One SDK call: what it returned or raised, the proxy's records of its requests, and the SDK's own account."""
+
+    name: str
+    outcome: object
+    records: list[Record]
+    heard: list[str] = field(default_factory=list)
+    """What the SDK logged of each attempt: "read_bill: HTTP 200 in 3 ms", "read_bill: TimeoutError", ..."""
+
+
+class AttemptLog(logging.Handler):
+    """The SDK's debug line for every attempt (answered: HTTP status, or failed: exception), kept per bill.
+
+    A request the proxy passed can still fail at the client when a loaded machine starves it past its
+    deadline; this tells such a read apart from one whose answer the SDK actually got.
+    """
+
+    LINE = re.compile(r"payssam (\w+) bill_id=(\w+): (.*)")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self._lines: dict[str, list[str]] = {}
+        self._guard = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = self.LINE.fullmatch(record.getMessage())
+        if match:
+            operation, bill_id, said = match.groups()
+            with self._guard:
+                self._lines.setdefault(bill_id, []).append(f"{operation}: {said}")
+
+    def heard(self, bill_id: str) -> list[str]:
+        with self._guard:
+            return list(self._lines.get(bill_id, ()))
+
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[Self]:
+        """Attached to the "payssam" logger at DEBUG for the block."""
+        sdk = logging.getLogger("payssam")
+        level = sdk.level
+        sdk.addHandler(self)
+        sdk.setLevel(logging.DEBUG)
+        try:
+            yield self
+        finally:
+            sdk.removeHandler(self)
+            sdk.setLevel(level)
+
+
+@dataclass
+class Witness:
+    """Where a call's evidence comes from: the proxy's records and the SDK's log."""
+
+    proxy: FaultProxy
+    log: AttemptLog
+
+    def conclude(self, op: Operation, name: str, call: Callable[[], object]) -> None:
+        """Make the call and keep what it concluded, with the evidence of its requests."""
+        marks = len(self.proxy.records(op.bill_id)), len(self.log.heard(op.bill_id))
+        try:
+            outcome = call()
+        except Exception as exc:
+            outcome = exc
+        self.keep(op, name, outcome, marks)
+
+    async def aconclude(self, op: Operation, name: str, call: Awaitable[object]) -> None:
+        """The same, awaited."""
+        marks = len(self.proxy.records(op.bill_id)), len(self.log.heard(op.bill_id))
+        try:
+            outcome = await call
+        except Exception as exc:
+            outcome = exc
+        self.keep(op, name, outcome, marks)
+
+    def keep(self, op: Operation, name: str, outcome: object, marks: tuple[int, int]) -> None:
+        records, heard = self.proxy.records(op.bill_id)[marks[0] :], self.log.heard(op.bill_id)[marks[1] :]
+        op.calls.append(Conclusion(name, outcome, records, heard))
+
+
+@dataclass
+class Operation:
+    """One seeded operation: a fresh bill sent, then nothing more, paid and cancelled, or destroyed."""
+
+    index: int
+    bill_id: str
+    price: int
+    follow_up: str
+    rng: random.Random = field(repr=False)
+    calls: list[Conclusion] = field(default_factory=list)
+
+
+@dataclass
+class Tally:
+    """What a run found, per operation; wrong counts every disagreement with the ledger, lost ones included."""
+
+    mode: str
+    operations: int = 0
+    tried: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    wrong: int = 0
+    unknown: int = 0
+    unknown_all_faulted: int = 0
+    other: int = 0
+    late: int = 0
+    """Reads the proxy passed that the SDK still gave up on (machine load, not an injected fault)."""
+    seconds: float = 0.0
+    faults: Counter[str] = field(default_factory=Counter)
+    """How many requests got each fault (pass included)."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """No duplicate, nothing lost, no wrong conclusion, no exception outside PaySsamError."""
+        return not (self.duplicates or self.lost or self.wrong or self.other)
+
+    def merge(self, other: Tally) -> Tally:
+        """The two runs' counts together."""
+        counts = {name: getattr(self, name) + getattr(other, name) for name in COUNTS}
+        return Tally(self.mode, **counts, faults=self.faults + other.faults, problems=self.problems + other.problems)
+
+
+COUNTS = ["operations", "tried", "duplicates", "lost", "wrong", "unknown", "unknown_all_faulted", "other", "late"]
+COUNTS += ["seconds"]
+
+
+def plan(count: int, seed: int, mode: str, first: int = 0) -> list[Operation]:
+    """count operations, each with its own generator (f"{seed}:{mode}:{index}"), so any one can be replayed."""
+    operations = []
+    for index in range(first, first + count):
+        rng = random.Random(f"{seed}:{mode}:{index}")
+        follow_up = rng.choice(FOLLOW_UPS)
+        price = rng.randrange(1_000, 1_000_000, 100)
+        operations.append(Operation(index, payssam.new_bill_id(), price, follow_up, rng))
+    return operations
+
+
+def _sync_operation(client: PaySsam, control: httpx.Client, witness: Witness, op: Operation) -> None:
+    """Send; then nothing more, or pay (straight to the simulator) and cancel, or destroy."""
+    witness.conclude(
+        op, "send_bill", lambda: client.send_bill(op.bill_id, op.price, phone=PHONE, callback_url=CALLBACK, **CUSTOMER)
+    )
+    if not isinstance(op.calls[-1].outcome, SentBill) or op.follow_up == "none":
+        return
+    if op.follow_up == "destroy":
+        witness.conclude(op, "destroy_bill", lambda: client.destroy_bill(op.bill_id, op.price))
+    elif control.post(f"/_sim/bills/{op.bill_id}/pay", json={}).status_code == httpx.codes.OK:
+        witness.conclude(op, "cancel_bill", lambda: client.cancel_bill(op.bill_id, op.price))
+
+
+async def _async_operation(
+    client: AsyncPaySsam, control: httpx.AsyncClient, witness: Witness, op: Operation, slots: asyncio.Semaphore
+) -> None:
+    """The same, awaited, at most `slots` at a time."""
+    async with slots:
+        send = client.send_bill(op.bill_id, op.price, phone=PHONE, callback_url=CALLBACK, **CUSTOMER)
+        await witness.aconclude(op, "send_bill", send)
+        if not isinstance(op.calls[-1].outcome, SentBill) or op.follow_up == "none":
+            return
+        if op.follow_up == "destroy":
+            await witness.aconclude(op, "destroy_bill", client.destroy_bill(op.bill_id, op.price))
+        elif (await control.post(f"/_sim/bills/{op.bill_id}/pay", json={})).status_code == httpx.codes.OK:
+            await witness.aconclude(op, "cancel_bill", client.cancel_bill(op.bill_id, op.price))
+
+
+async def _run_async(
+    operations: list[Operation], witness: Witness, control_url: str, options: dict[str, Any], concurrency: int
+) -> None:
+    slots = asyncio.Semaphore(concurrency)
+    async with (
+        AsyncPaySsam(*SANDBOX, witness.proxy.base_url, **options) as client,
+        httpx.AsyncClient(base_url=control_url, timeout=30) as control,
+    ):
+        await asyncio.gather(*(_async_operation(client, control, witness, op, slots) for op in operations))
+
+
+def run(
+    count: int,
+    *,
+    seed: int,
+    mode: str = "sync",
+    probability: float = 0.6,
+    timeout: float = TIMEOUT,
+    max_retries: int = 2,
+    concurrency: int = 8,
+    first: int = 0,
+) -> Tally:
+    """count seeded operations through the SDK behind a FaultProxy in front of a fresh simulator, judged."""
+    if mode not in ("sync", "async"):
+        raise ValueError("mode is sync or async")
+    operations = plan(count, seed, mode, first)
+    options: dict[str, Any] = {"timeout": timeout, "max_retries": max_retries, "backoff": BACKOFF}
+    with Simulator() as sim, httpx.Client(base_url=sim.base_url, timeout=30) as control:
+        with FaultProxy(sim.base_url, delay=2 * timeout + 0.2) as proxy, AttemptLog().listening() as log:
+            witness = Witness(proxy, log)
+            for op in operations:
+                proxy.schedule.seed_bill(op.bill_id, op.rng, probability)
+            started = time.perf_counter()
+            if mode == "sync":
+                with PaySsam(*SANDBOX, proxy.base_url, **options) as client, ThreadPoolExecutor(concurrency) as pool:
+                    list(pool.map(lambda op: _sync_operation(client, control, witness, op), operations))
+            else:
+                asyncio.run(_run_async(operations, witness, sim.base_url, options, concurrency))
+            seconds = time.perf_counter() - started
+        ledger = {op.bill_id: ledger_view(control, op.bill_id) for op in operations}
+    tally = judge(operations, ledger, mode)
+    tally.seconds = seconds
+    tally.problems = [f"{problem} (replay: seed={seed} mode={mode})" for problem in tally.problems]
+    return tally
+
+
+def ledger_view(control: httpx.Client, bill_id: str) -> dict[str, Any] | None:
+    """The simulator's own account of a bill (GET /_sim/bills/{id}), or None if it has no such bill."""
+    answer = control.get(f"/_sim/bills/{bill_id}")
+    if answer.status_code == httpx.codes.NOT_FOUND:
+        return None
+    answer.raise_for_status()
+    view: dict[str, Any] = answer.json()
+    return view
+
+
+# ---------------------------------------------------------------------- the judge
+
+
+def _faults(records: list[Record]) -> str:
+    return ", ".join(f"{r.path.rsplit('/', 1)[-1]}:{r.fault}" for r in records) or "no request"
+
+
+def last_read_back(call: Conclusion) -> list[Record]:
+    """The reads after the call's last write attempt: the read-back its conclusion rests on."""
+    last = max((i for i, r in enumerate(call.records) if r.path == WRITE_PATHS[call.name]), default=-1)
+    return [r for r in call.records[last + 1 :] if r.path == READ_PATH]
+
+
+def reads_heard(call: Conclusion, reads: list[Record]) -> list[tuple[Record, str | None]]:
+    """Each read with what the SDK logged of it (None where its log cannot be matched up)."""
+    heard = [line for line in call.heard if line.startswith("read_bill: ")]
+    if len(heard) != sum(r.path == READ_PATH for r in call.records):
+        return [(read, None) for read in reads]
+    return list(zip(reads, heard[len(heard) - len(reads) :], strict=True))
+
+
+def got_answer(read: Record, heard: str | None) -> bool:
+    """The proxy passed the read, and (if the SDK's log says) the SDK got its answer before its deadline."""
+    return read.fault == PASS and (heard is None or heard.startswith("read_bill: HTTP 200 "))
+
+
+def all_failed(call: Conclusion) -> bool:
+    """The call's last read-back happened, and no read in it brought the SDK an answer."""
+    reads = last_read_back(call)
+    return bool(reads) and not any(got_answer(read, heard) for read, heard in reads_heard(call, reads))
+
+
+def late(call: Conclusion) -> int:
+    """Reads the proxy passed but the SDK gave up on: a loaded machine starved it past its deadline."""
+    reads = [r for r in call.records if r.path == READ_PATH]
+    return sum(read.fault == PASS and not got_answer(read, heard) for read, heard in reads_heard(call, reads))
+
+
+def judge_call(call: Conclusion, bill: dict[str, Any] | None, bill_id: str) -> list[tuple[str, str]]:
+    """What is wrong with one call's conclusion, given the ledger: (kind, detail) for kind lost, wrong or other."""
+    outcome = call.outcome
+    took_effect = bill is not None and bill["state"] in EFFECTS[call.name]
+    writes = [r for r in call.records if r.path == WRITE_PATHS[call.name]]
+    said = type(outcome).__name__
+    where = f"{call.name} of {bill_id} [{_faults(call.records)}] -> {said}; ledger {bill and bill['state']}"
+    if isinstance(outcome, OutcomeUnknownError):
+        if not all_failed(call):
+            return [("wrong", f"{where}: OutcomeUnknownError although a read of its read-back was answered")]
+        return []
+    if isinstance(outcome, BaseException) and not isinstance(outcome, PaySsamError):
+        return [("other", f"{where}: {outcome!r}")]
+    if isinstance(outcome, PaySsamError):
+        if took_effect:
+            return [("lost", f"{where}: raised, but the write took effect"), ("wrong", f"{where}: said failed")]
+        if isinstance(outcome, ApiError):
+            return [("wrong", f"{where}: PaySsam never refused this write ({outcome})")]
+        return []
+    if not isinstance(outcome, RESULTS[call.name]) or getattr(outcome, "bill_id", None) != bill_id:
+        return [("wrong", f"{where}: not a {RESULTS[call.name].__name__} for this bill")]
+    problems = []
+    if not took_effect:
+        problems += [("lost", f"{where}: returned, but nothing happened"), ("wrong", f"{where}: said done")]
+    if getattr(outcome, "recovered", False):
+        if not any(r.fault == PASS for r in last_read_back(call)):
+            problems.append(("wrong", f"{where}: recovered, yet no read of the last read-back passed"))
+        if isinstance(outcome, SentBill) and outcome.short_url is not None:
+            problems.append(("wrong", f"{where}: recovered, yet a short URL"))
+    elif not writes or (writes[-1].fault, writes[-1].code, last_read_back(call)) != (PASS, "0000", []):
+        problems.append(("wrong", f"{where}: an answer, yet the last write was not relayed with code 0000"))
+    return problems
+
+
+def duplicates(op: Operation, bill: dict[str, Any] | None) -> list[str]:
+    """Double effects: a second KakaoTalk, or a write that reached PaySsam again after it had taken effect."""
+    found = []
+    if bill is not None and int(bill.get("messages_sent", 0)) > 1:
+        found.append(f"{op.bill_id}: {bill['messages_sent']} KakaoTalk messages")
+    for call in op.calls:
+        landed = False
+        for record in call.records:
+            if record.path != WRITE_PATHS[call.name] or not record.forwarded:
+                continue
+            if landed:
+                found.append(f"{call.name} of {op.bill_id}: sent again after it took effect [{_faults(call.records)}]")
+            landed = landed or record.code == "0000"
+    return found
+
+
+def judge(operations: list[Operation], ledger: dict[str, dict[str, Any] | None], mode: str) -> Tally:
+    """Hold every call's conclusion against the ledger; each column counts operations."""
+    tally = Tally(mode, operations=len(operations))
+    for op in operations:
+        bill = ledger.get(op.bill_id)
+        records = [record for call in op.calls for record in call.records]
+        tally.tried += any(record.fault != PASS for record in records)
+        tally.faults.update(record.fault for record in records)
+        doubles = duplicates(op, bill)
+        tally.duplicates += bool(doubles)
+        tally.problems += [f"duplicate: {each}" for each in doubles]
+        kinds: set[str] = set()
+        for call in op.calls:
+            if isinstance(call.outcome, OutcomeUnknownError):
+                tally.unknown += 1
+                tally.unknown_all_faulted += all_failed(call)
+            tally.late += late(call)
+            for kind, detail in judge_call(call, bill, op.bill_id):
+                kinds.add(kind)
+                tally.problems.append(f"{kind}: op {op.index} {detail}")
+        tally.lost += "lost" in kinds
+        tally.wrong += "wrong" in kinds
+        tally.other += "other" in kinds
+    return tally
+
+
+def table(tallies: list[Tally]) -> str:
+    """The tallies as a plain text table."""
+    heads = ["mode", "operations", "tried", "duplicates", "lost", "wrong", "OutcomeUnknown", "all read-backs faulted"]
+    heads += ["other exceptions", "seconds"]
+    cells = [heads]
+    for t in tallies:
+        counts = (t.operations, t.tried, t.duplicates, t.lost, t.wrong, t.unknown, t.unknown_all_faulted, t.other)
+        cells.append([t.mode, *map(str, counts), f"{t.seconds:.1f}"])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(heads))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
+    lines += [
+        f"note: {t.mode}: {t.late} reads the proxy passed reached the SDK after its deadline (machine load)"
+        for t in tallies
+        if t.late
+    ]
+    return "\n".join(lines)
