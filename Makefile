@@ -16,13 +16,14 @@ BUILD := build
 MOCK_PORT ?= 4010
 SIM_PORT ?= 4020
 BENCH_ARGS ?=
+BASE ?= HEAD~1
 FAULTS_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench-sim faults clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench-sim faults api-diff version-check clean
 
 HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
 
@@ -94,8 +95,8 @@ package-check: $(PY_STAMP) ## Build the wheel, install it with [mock] in a fresh
 	cd $(BUILD) && env -i PATH="$(CURDIR)/$(BUILD)/pkgtest/bin" pkgtest/bin/python $(CURDIR)/tests/package_smoke.py
 
 lint: $(PY_STAMP) ## ruff (lint and format check)
-	$(BIN)/ruff check wrapper tests mock openapi/tools benchmarks
-	$(BIN)/ruff format --check wrapper tests mock openapi/tools benchmarks
+	$(BIN)/ruff check wrapper tests mock openapi/tools
+	$(BIN)/ruff format --check wrapper tests mock openapi/tools
 
 typecheck: $(PY_STAMP) ## mypy --strict on the wrapper
 	$(BIN)/mypy
@@ -106,7 +107,13 @@ unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
 fuzz: $(PY_STAMP) ## Fuzz every public call with bad input and each operation with garbage answers (>=10,000 calls, minutes)
 	PAYSSAM_FUZZ=1 $(BIN)/pytest -q tests/test_fuzz.py
 
-test: install lint typecheck unit check-generated package-check ## Everything CI runs: lint, types, tests, drift check, packaging
+api-diff: $(PY_STAMP) ## What changed for consumers since BASE (a git ref): public API and contract, breaking or not; exit 1 if breaking
+	$(PY) openapi/tools/api_diff.py $(BASE)
+
+version-check: $(PY_STAMP) ## Fail if the version is below the bump the changes since the last release (tag) require
+	@$(PY) openapi/tools/api_diff.py --release
+
+test: install lint typecheck unit check-generated version-check package-check ## Everything CI runs: lint, types, tests, drift check, version, packaging
 
 demo: $(PY_STAMP) ## Rehearse the vendor's five review flows offline against the simulator (no Node needed)
 	$(PY) mock/demo.py
@@ -118,10 +125,10 @@ mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors
 
 bench-sim: $(PY_STAMP) $(MOCK_TOOLS) ## Simulator vs Prism reads/s, about a minute, not in test (options: BENCH_ARGS=--help)
-	$(PY) benchmarks/bench_sim.py $(BENCH_ARGS)
+	$(PY) tests/bench/bench_sim.py $(BENCH_ARGS)
 
 faults: $(PY_STAMP) ## >=1,000 faulted operations sync and async behind a hostile proxy, judged by the ledger (FAULTS_ARGS=--help)
-	$(PY) benchmarks/faults.py $(FAULTS_ARGS)
+	$(PY) tests/bench/faults.py $(FAULTS_ARGS)
 
 clean: ## Remove the venv, Node modules and build files
 	rm -rf $(VENV) $(BUILD) openapi/node_modules mock/node_modules

@@ -223,3 +223,76 @@ def test_the_contract_diff_sees_fields_and_paths_come_and_go(spec: dict[str, Any
     assert (True, "POST /if/bill/send response shortURL", "field removed") in found
     assert (True, "POST /if/bill/resend", "operation removed") in found
     assert contract_diff.compare(spec, spec) == []
+
+
+def scratch_clone(tmp_path: Path) -> Path:
+    """A local clone of this repository's HEAD, to commit drills in without touching the real one."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "--quiet", "--local", "--no-hardlinks", str(ROOT), str(repo)], check=True)
+    for key, value in (("user.name", "drill"), ("user.email", "drill@example.invalid")):
+        subprocess.run(["git", "-C", str(repo), "config", key, value], check=True)
+    return repo
+
+
+def commit(repo: Path, message: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "commit", "--quiet", "-am", message], check=True)
+
+
+def api_diff(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    tool = repo / "openapi" / "tools" / "api_diff.py"
+    return subprocess.run(
+        [sys.executable, str(tool), *args], cwd=repo, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_api_diff_reports_a_removed_public_name_as_breaking(tmp_path: Path) -> None:
+    repo = scratch_clone(tmp_path)
+    init = repo / "wrapper" / "payssam" / "__init__.py"
+    text = init.read_text(encoding="utf-8")
+    init.write_text(text.replace("from .ids import new_bill_id\n", "").replace('    "new_bill_id",\n', ""))
+    commit(repo, "drill: drop new_bill_id")
+    done = api_diff(repo, "HEAD~1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "BREAKING      python  new_bill_id: removed" in done.stdout
+
+
+def test_api_diff_reports_a_narrowed_request_field_as_breaking(tmp_path: Path) -> None:
+    repo = scratch_clone(tmp_path)
+    contract = repo / "openapi" / "payssam-v1.json"
+    spec = json.loads(contract.read_text(encoding="utf-8"))
+    spec["components"]["schemas"]["BillReq"]["properties"]["bill_id"]["maxLength"] = 10
+    contract.write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    commit(repo, "drill: narrow bill_id")
+    done = api_diff(repo, "HEAD~1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "BREAKING      contract  POST /if/bill/read request bill_id: maxLength 20 → 10" in done.stdout
+
+
+def test_api_diff_lets_an_addition_through(tmp_path: Path) -> None:
+    repo = scratch_clone(tmp_path)
+    init = repo / "wrapper" / "payssam" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\nEXTRA = 1\n__all__ += ['EXTRA']\n", encoding="utf-8")
+    commit(repo, "drill: add a name")
+    done = api_diff(repo, "HEAD~1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "non-breaking  python  EXTRA: added" in done.stdout
+
+
+def test_the_version_must_follow_the_changes_since_the_last_release(tmp_path: Path) -> None:
+    repo = scratch_clone(tmp_path)
+    version = (repo / "wrapper" / "payssam" / "_version.py").read_text(encoding="utf-8")
+    released = version.split("__version__ = ")[1].strip().strip('"')
+    subprocess.run(["git", "-C", str(repo), "tag", f"v{released}"], check=True)
+    assert api_diff(repo, "--release").returncode == 0
+    init = repo / "wrapper" / "payssam" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\nEXTRA = 1\n__all__ += ['EXTRA']\n", encoding="utf-8")
+    commit(repo, "drill: an addition without a version bump")
+    done = api_diff(repo, "--release")
+    assert done.returncode == 1, done.stdout
+    assert "its changes need minor" in done.stderr
+    major, minor, _ = (int(part) for part in released.split("."))
+    (repo / "wrapper" / "payssam" / "_version.py").write_text(
+        version.replace(released, f"{major}.{minor + 1}.0"), encoding="utf-8"
+    )
+    commit(repo, "drill: the minor bump it needs")
+    assert api_diff(repo, "--release").returncode == 0
