@@ -87,12 +87,15 @@ check-generated: $(PY_STAMP) $(SPEC_TOOLS) ## Fail if the contract or client on 
 	if [ -n "$$untracked" ]; then echo "generated but not committed:"; echo "$$untracked"; exit 1; fi
 	@echo "check-generated: the contract and the client are what the pipeline makes"
 
-package-check: $(PY_STAMP) ## Build the wheel, install it with [mock] in a fresh venv without Node, run the SDK and `payssam sim`
+package-check: $(PY_STAMP) ## Build the wheel, install it with [mock] in a fresh venv without Node, run it, type-check a consumer
 	rm -rf $(BUILD)/dist $(BUILD)/pkgtest
 	$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps -w $(BUILD)/dist .
 	$(PYTHON) -m venv $(BUILD)/pkgtest
 	$(BUILD)/pkgtest/bin/pip install --quiet --disable-pip-version-check "$$(echo $(BUILD)/dist/payssam-*.whl)[mock]"
 	cd $(BUILD) && env -i PATH="$(CURDIR)/$(BUILD)/pkgtest/bin" pkgtest/bin/python $(CURDIR)/tests/package_smoke.py
+	mkdir -p $(BUILD)/consumer && cp tests/consumer_typing.py $(BUILD)/consumer/
+	cd $(BUILD)/consumer && $(CURDIR)/$(BIN)/mypy --strict --no-incremental \
+	  --python-executable $(CURDIR)/$(BUILD)/pkgtest/bin/python consumer_typing.py
 
 lint: $(PY_STAMP) ## ruff (lint and format check)
 	$(BIN)/ruff check wrapper tests mock openapi/tools

@@ -1,0 +1,26 @@
+"""Fixtures for the Python blocks of README.md and README.ko.md, run by pytest-markdown-docs.
+
+A block marked `fixture:payssam_env` runs with the PAYSSAM_* settings pointing at a simulator on a
+free loopback port (the simulator stopped after the block), so `PaySsam.from_env()` works as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from payssam_sim import Simulator
+
+
+@pytest.fixture
+def payssam_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    """A simulator on loopback and the settings that reach it, as a partner's deployment sets them."""
+    with Simulator(callback_retry_interval=0.05, callback_retries=1, callback_timeout=2) as sim:
+        monkeypatch.setenv("PAYSSAM_BASE_URL", sim.base_url)
+        monkeypatch.setenv("PAYSSAM_APIKEY", "TEST-API-KEY-TALK")
+        monkeypatch.setenv("PAYSSAM_MEMBER", "TEST-MEMBER-FOR-API")
+        monkeypatch.setenv("PAYSSAM_MERCHANT", "TEST-MERCHANT-FOR-API")
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        yield sim
