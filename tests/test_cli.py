@@ -20,7 +20,7 @@ import pytest
 
 import payssam
 from payssam import cli
-from payssam.config import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from payssam.env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 
 from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL
 
@@ -106,7 +106,7 @@ class Offline:
             settings.member,
             settings.merchant,
             settings.base_url,
-            timeout=settings.timeout,
+            **({} if settings.timeout is None else {"timeout": settings.timeout}),
             backoff=payssam.Backoff(0.0, 0.0),
             http_client=http,
         )
@@ -489,7 +489,7 @@ def test_environment_supplies_every_setting(
     assert str(offline.requests[0].url) == "http://127.0.0.1:9/env/if/bill/read"
     body = offline.body()
     assert (body["apikey"], body["member"], body["merchant"]) == (APIKEY, "ENV-MEMBER", "ENV-MERCHANT")
-    assert offline.settings[0].timeout == payssam.DEFAULT_TIMEOUT
+    assert offline.settings[0].timeout is None  # the SDK's default (payssam.DEFAULT_TIMEOUT) applies
 
 
 def test_flags_win_over_the_environment(

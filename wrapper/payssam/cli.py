@@ -16,19 +16,25 @@ from datetime import date, datetime
 from enum import Enum
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, NoReturn
-
-import httpx
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._contract import CONTRACT_VERSION
 from ._version import __version__
-from .client import PaySsam
-from .config import DEFAULT_TIMEOUT, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from .errors import ApiError, PaySsamError, ProtocolError, TransportError, ValidationError
 from .hashing import bill_hash
 from .ids import new_bill_id
 from .redaction import MASK, mask_phone, redact
-from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+
+if TYPE_CHECKING:  # the commands that call PaySsam import the client when they run: --help, hash, new-id never do
+    from typing import TypeAlias
+
+    import httpx
+
+    from .client import PaySsam
+    from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+
+    Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction
 
 PROG = "payssam"
 PLUGIN_GROUP = "payssam.commands"
@@ -55,8 +61,6 @@ exit status:
   3 no answer or an answer that does not fit the contract.
 """
 
-Result = BillStatus | Cancellation | SentBill | Resend | Destruction
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
@@ -66,7 +70,8 @@ class Settings:
     member: str
     merchant: str
     base_url: str
-    timeout: float | httpx.Timeout
+    timeout: float | httpx.Timeout | None
+    """None: the SDK's default."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,7 +82,7 @@ class Outcome:
     text: str
 
 
-Connect = Callable[[], PaySsam]
+Connect = Callable[[], "PaySsam"]
 Handler = Callable[[argparse.Namespace, Connect], Outcome]
 
 
@@ -104,7 +109,10 @@ class _Parser(argparse.ArgumentParser):
 
 def _make_client(settings: Settings) -> PaySsam:
     """The client for these settings (one place, so tests can answer offline)."""
-    return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, timeout=settings.timeout)
+    from .client import PaySsam
+
+    options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
+    return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
 
 
 def _read_apikey(path: str) -> str:
@@ -140,7 +148,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> 
         member=found["member"][0],
         merchant=found["merchant"][0],
         base_url=found["base_url"][0],
-        timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout,
+        timeout=args.timeout,
     )
 
 

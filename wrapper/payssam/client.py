@@ -7,11 +7,11 @@ plan's steps: one bounded attempt, or a pause.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import time
 import urllib.request
-from collections.abc import Generator
 from datetime import date
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -38,7 +38,7 @@ from .operations import Call
 from .protocol import protocol_error
 from .redaction import redact
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
-from .retries import DEFAULT_BACKOFF, Backoff, Pause, Plan, Step, Write, read_plan, write_plan
+from .retries import DEFAULT_BACKOFF, Backoff, Pause, Plan, Write, read_plan, write_plan
 
 logger = logging.getLogger("payssam")
 logger.addHandler(logging.NullHandler())
@@ -55,6 +55,15 @@ def _env_proxy(base_url: str) -> str | None:
     if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
     return proxy
+
+
+def _on_asyncio() -> bool:
+    """Whether this task runs on an asyncio loop (else trio, through anyio)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -174,7 +183,8 @@ class _ClientBase:
             (time.perf_counter() - started) * 1000,
         )
         try:
-            return call.parse(response.status_code, content, _retry_after(response))
+            status = response.status_code
+            return call.parse(status, content, None if status == 200 else _retry_after(response))
         except PaySsamError as error:
             return self._tag(call, error)
 
@@ -245,7 +255,7 @@ class PaySsam(_ClientBase):
     def read_bill(self, bill_id: str) -> BillStatus:
         """A bill's payment state; tried again on failures that may pass."""
         call = operations.read(self._config, bill_id)
-        result: BillStatus = self._run(read_plan(call, self._config.retry))
+        result: BillStatus = self._run(read_plan(call, self._config.retry), call)
         return result
 
     def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
@@ -299,34 +309,37 @@ class PaySsam(_ClientBase):
         return self._write(operations.destroy(self._config, bill_id, price))
 
     def _write(self, write: Write[Result]) -> Result:
-        result: Result = self._run(write_plan(write, self._config.retry))
+        result: Result = self._run(write_plan(write, self._config.retry), write.call)
         return result
 
-    def _run(self, plan: Plan[Any]) -> Any:
-        """Carry out a plan: each attempt bounded, each pause slept; its return value or its error."""
+    def _run(self, plan: Plan[Any], call: Call[Any]) -> Any:
+        """Carry out a plan: each attempt bounded, each pause slept; its return value or its error.
+
+        Every plan starts with an attempt of `call`; when that succeeds (the usual case) the plan is not
+        entered at all.
+        """
         self._check_open()
-        built: dict[int, httpx.Request] = {}
-        outcome: object = None
-        step: Step = next(plan)
+        request = self._build(self._http, call)
+        outcome = self._attempt(call, request)
+        if not isinstance(outcome, PaySsamError):
+            return outcome
+        built = {id(call): request}
+        next(plan)  # the attempt just made
         while True:
-            if isinstance(step, Pause):
-                self._pausing(step, outcome)
-                time.sleep(step.seconds)
-                outcome = None
-            else:
-                call = step.call
-                request = built.get(id(call))
-                if request is None:
-                    request = built[id(call)] = self._build(self._http, call)
-                outcome = self._attempt(call, request)
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
                 return done.value
+            if isinstance(step, Pause):
+                self._pausing(step, outcome)
+                time.sleep(step.seconds)
+                outcome = None
+                continue
+            request = built.get(id(step.call)) or built.setdefault(id(step.call), self._build(self._http, step.call))
+            outcome = self._attempt(step.call, request)
 
     def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
         """One attempt within its deadline: the result, or the PaySsamError it ended with."""
-        self._check_open()
         started = time.perf_counter()
         deadline = time.monotonic() + self._config.attempt_seconds
         token = set_deadline(deadline)
@@ -407,7 +420,7 @@ class AsyncPaySsam(_ClientBase):
     async def read_bill(self, bill_id: str) -> BillStatus:
         """A bill's payment state; tried again on failures that may pass."""
         call = operations.read(self._config, bill_id)
-        result: BillStatus = await self._run(read_plan(call, self._config.retry))
+        result: BillStatus = await self._run(read_plan(call, self._config.retry), call)
         return result
 
     async def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
@@ -461,49 +474,57 @@ class AsyncPaySsam(_ClientBase):
         return await self._write(operations.destroy(self._config, bill_id, price))
 
     async def _write(self, write: Write[Result]) -> Result:
-        result: Result = await self._run(write_plan(write, self._config.retry))
+        result: Result = await self._run(write_plan(write, self._config.retry), write.call)
         return result
 
-    async def _run(self, plan: Generator[Step, object, Any]) -> Any:
+    async def _run(self, plan: Plan[Any], call: Call[Any]) -> Any:
         """Carry out a plan: each attempt bounded, each pause slept; its return value or its error."""
         self._check_open()
-        built: dict[int, httpx.Request] = {}
-        outcome: object = None
-        step: Step = next(plan)
+        request = self._build(self._http, call)
+        outcome = await self._attempt(call, request)
+        if not isinstance(outcome, PaySsamError):
+            return outcome
+        built = {id(call): request}
+        next(plan)  # the attempt just made
         while True:
-            if isinstance(step, Pause):
-                self._pausing(step, outcome)
-                await anyio.sleep(step.seconds)
-                outcome = None
-            else:
-                call = step.call
-                request = built.get(id(call))
-                if request is None:
-                    request = built[id(call)] = self._build(self._http, call)
-                outcome = await self._attempt(call, request)
             try:
                 step = plan.send(outcome)
             except StopIteration as done:
                 return done.value
+            if isinstance(step, Pause):
+                self._pausing(step, outcome)
+                await anyio.sleep(step.seconds)
+                outcome = None
+                continue
+            request = built.get(id(step.call)) or built.setdefault(id(step.call), self._build(self._http, step.call))
+            outcome = await self._attempt(step.call, request)
 
     async def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
         """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with."""
-        self._check_open()
         started = time.perf_counter()
-        status = 0
+        seen: list[httpx.Response] = []
+        seconds = self._config.attempt_seconds
         try:
-            with anyio.fail_after(self._config.attempt_seconds):
-                response = await self._http.send(request, stream=True)
-                status = response.status_code
-                try:
-                    content = await aread_answer(response)
-                finally:
-                    await response.aclose()
+            if _on_asyncio():
+                async with asyncio.timeout(seconds):  # asyncio's own scope: cheaper than anyio's on every call
+                    content = await self._exchange(request, seen)
+            else:
+                with anyio.fail_after(seconds):
+                    content = await self._exchange(request, seen)
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
-            error = self._tag(call, self._failed(call, exc, status))
+            error = self._tag(call, self._failed(call, exc, seen[0].status_code if seen else 0))
             error.__cause__ = exc
             return error
-        return self._parsed(call, response, content, started)
+        return self._parsed(call, seen[0], content, started)
+
+    async def _exchange(self, request: httpx.Request, seen: list[httpx.Response]) -> bytes:
+        """Send and read the whole answer (bounded in size); the response goes into seen as soon as it starts."""
+        response = await self._http.send(request, stream=True)
+        seen.append(response)
+        try:
+            return await aread_answer(response)
+        finally:
+            await response.aclose()
 
     async def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""

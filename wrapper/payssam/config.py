@@ -18,15 +18,11 @@ import httpx
 import idna
 
 from . import validation
+from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from .errors import ValidationError
 from .hashing import Digest
 from .redaction import Secret
 from .retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
-
-ENV_APIKEY = "PAYSSAM_APIKEY"
-ENV_MEMBER = "PAYSSAM_MEMBER"
-ENV_MERCHANT = "PAYSSAM_MERCHANT"
-ENV_BASE_URL = "PAYSSAM_BASE_URL"
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Card approvals and cancels go through the card network; 30 s to read, 5 s to connect."""

@@ -203,7 +203,7 @@ def send(
     )
     body = SendBillReq(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill=bill)
     # The customer's name is personal data: kept out of error texts and excerpts if echoed back.
-    hidden = (*config.secrets, name)
+    secrets, personal = config.secrets, (name,)
 
     def parse(status: int, content: bytes, retry_after: float | None) -> SentBill:
         return decode(
@@ -212,7 +212,8 @@ def send(
             SentBillModel,
             lambda model: results.sent_bill(model, bid),
             bill_id=bid,
-            secrets=hidden,
+            secrets=secrets,
+            personal=personal,
             effect=True,
             retry_after=retry_after,
         )

@@ -16,7 +16,7 @@ from typing import Any, Protocol, Self, TypeVar
 
 from .errors import ProtocolError, api_error
 from .generated import UNSET, Unset, declared_types
-from .redaction import excerpt, names_apikey, redact
+from .redaction import excerpt, names_apikey, redact, redact_phones
 from .results import FieldFormatError, HasMessage, envelope_message, optional
 from .validation import is_bill_id
 
@@ -63,15 +63,30 @@ def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def _scrub(model: Envelope, secrets: tuple[str, ...]) -> None:
-    """Drop the echoed apikey however it is spelled and mask any secret in any text, so results carry none."""
+def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...], content: bytes) -> None:
+    """Drop the echoed apikey however it is spelled and mask any secret in any text, so results carry none;
+    mask personal data (a customer's name) and phone numbers in the answer's message.
+
+    The answer's bytes say whether a secret can be anywhere in it: when none is (the usual case), only the
+    apikey members and the message need looking at.
+    """
+    echoed = model.apikey
     model.apikey = UNSET
     if model.additional_properties:
         model.additional_properties = scrub(model.additional_properties, secrets)
-    for name in declared_types(type(model)):
+    if b"\\" in content or any(
+        content.count(s.encode()) > (1 if echoed == s else 0) for s in secrets if s
+    ):  # a secret somewhere else than the apikey member the vendor echoes
+        for name in declared_types(type(model)):
+            value = getattr(model, name)
+            if isinstance(value, str) and any(s in value for s in secrets if s):
+                setattr(model, name, redact(value, secrets))
+    for name in ("msg", "message"):
         value = getattr(model, name)
-        if isinstance(value, str) and (name in ("msg", "message") or any(s in value for s in secrets if s)):
-            setattr(model, name, redact(value, secrets))
+        if isinstance(value, str) and value:
+            if any(data in value for data in personal if data):
+                value = redact(value, personal)
+            setattr(model, name, redact_phones(value))
 
 
 def protocol_error(
@@ -101,11 +116,17 @@ def decode(
     secrets: tuple[str, ...],
     effect: bool,
     retry_after: float | None = None,
+    personal: tuple[str, ...] = (),
 ) -> Result:
-    """The typed result of an answer, or the PaySsamError that describes it."""
+    """The typed result of an answer, or the PaySsamError that describes it.
+
+    secrets (the apikey) never appear in the result or an error; personal data (a customer's name) is
+    masked in the messages and excerpts.
+    """
 
     def refuse(reason: str) -> ProtocolError:
-        return protocol_error(reason, status, content, secrets, effect=effect, retry_after=retry_after)
+        hidden = (*secrets, *personal)
+        return protocol_error(reason, status, content, hidden, effect=effect, retry_after=retry_after)
 
     if status != 200:
         raise refuse(f"unexpected HTTP status {status}")
@@ -124,7 +145,7 @@ def decode(
         raise refuse(f"answer does not fit the contract: {wrong}") from None
     if not CODE.fullmatch(parsed.code):
         raise refuse("answer's code is not four digits")
-    _scrub(parsed, secrets)
+    _scrub(parsed, secrets, personal, content)
     about = optional(getattr(parsed, "bill_id", UNSET))
     if about is not None and about != bill_id:
         shown = repr(about) if is_bill_id(about) else "an id that is not a bill id"

@@ -43,8 +43,8 @@ CodeEnum = TypeVar("CodeEnum", BillState, PayType, CashTrader)
 
 
 def from_code(kind: type[CodeEnum], code: str) -> CodeEnum:
-    """The member for a raw code, or UNKNOWN (never raises)."""
-    for member in kind:
-        if member.value == code and member.name != "UNKNOWN":
-            return member
-    return kind.UNKNOWN
+    """The member for a raw code, or UNKNOWN (never raises; a dict lookup, it runs on every read)."""
+    member = kind._value2member_map_.get(code)
+    if member is None or member.name == "UNKNOWN":
+        return kind.UNKNOWN
+    return member  # type: ignore[return-value]
