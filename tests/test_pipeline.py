@@ -249,7 +249,10 @@ def test_api_diff_reports_a_removed_public_name_as_breaking(tmp_path: Path) -> N
     repo = scratch_clone(tmp_path)
     init = repo / "wrapper" / "payssam" / "__init__.py"
     text = init.read_text(encoding="utf-8")
-    init.write_text(text.replace("from .ids import new_bill_id\n", "").replace('    "new_bill_id",\n', ""))
+    for line in ("    from .ids import new_bill_id\n", '    "new_bill_id": "ids",\n', '    "new_bill_id",\n'):
+        assert line in text
+        text = text.replace(line, "")
+    init.write_text(text)
     commit(repo, "drill: drop new_bill_id")
     done = api_diff(repo, "HEAD~1")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -296,3 +299,13 @@ def test_the_version_must_follow_the_changes_since_the_last_release(tmp_path: Pa
     )
     commit(repo, "drill: the minor bump it needs")
     assert api_diff(repo, "--release").returncode == 0
+
+
+def test_the_changelogs_newest_entry_is_the_version() -> None:
+    import payssam
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    entries = [line.split("]")[0].removeprefix("## [") for line in changelog.splitlines() if line.startswith("## [")]
+    assert entries, "no release entry"
+    assert entries[0] == payssam.__version__
+    assert f"[{payssam.__version__}]: " in changelog  # the entry's link

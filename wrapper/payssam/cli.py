@@ -18,6 +18,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from . import bulk_cli
 from ._contract import CONTRACT_VERSION
 from ._version import __version__
 from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the commands that call PaySsam import the client when they 
 
     import httpx
 
-    from .client import PaySsam
+    from .client import AsyncPaySsam, PaySsam
     from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 
     Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction
@@ -80,10 +81,12 @@ class Outcome:
 
     data: dict[str, object]
     text: str
+    status: int = 0
+    """The command's exit status (bulk commands: 1 when some rows failed)."""
 
 
 Connect = Callable[[], "PaySsam"]
-Handler = Callable[[argparse.Namespace, Connect], Outcome]
+Handler = Callable[[argparse.Namespace, "Connector"], Outcome]
 
 
 class UsageError(Exception):
@@ -113,6 +116,14 @@ def _make_client(settings: Settings) -> PaySsam:
 
     options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
     return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
+
+
+def _make_async_client(settings: Settings) -> AsyncPaySsam:
+    """The awaitable client for these settings (one place, so tests can answer offline)."""
+    from .client import AsyncPaySsam
+
+    options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
+    return AsyncPaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
 
 
 def _read_apikey(path: str) -> str:
@@ -432,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bill_arguments(destroy, price=True)
     resend = _add_command(commands, "resend", "send an unpaid bill's KakaoTalk message again", _resend)
     _add_bill_arguments(resend, price=False)
+    bulk_cli.add_commands(commands, _add_command)
 
     summary = "print a bill's request hash (offline, needs no configuration)"
     hash_ = _add_command(commands, "hash", summary, _hash, network=False)
@@ -457,15 +469,24 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- entry point
 
 
-def _connector(args: argparse.Namespace, secrets: list[str]) -> Connect:
-    """Build the client only when a command needs it, recording the apikey so output never shows it."""
+@dataclasses.dataclass(slots=True)
+class Connector:
+    """Builds a client only when a command needs one, recording the apikey so output never shows it."""
 
-    def connect() -> PaySsam:
-        settings = settings_from_args(args, os.environ)
-        secrets.append(settings.apikey)
-        return _make_client(settings)
+    args: argparse.Namespace
+    secrets: list[str]
 
-    return connect
+    def _settings(self) -> Settings:
+        settings = settings_from_args(self.args, os.environ)
+        self.secrets.append(settings.apikey)
+        return settings
+
+    def __call__(self) -> PaySsam:
+        return _make_client(self._settings())
+
+    def asynchronous(self) -> AsyncPaySsam:
+        """The awaitable client, for the bulk commands' concurrency."""
+        return _make_async_client(self._settings())
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -473,12 +494,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     secrets: list[str] = []
     handler: Handler = args.handler
     try:
-        outcome = handler(args, _connector(args, secrets))
+        outcome = handler(args, Connector(args, secrets))
     except PaySsamError as exc:
         _report_error(exc, args.json, secrets)
         return _exit_status(exc)
     _emit(outcome, args.json, secrets)
-    return EXIT_OK
+    return outcome.status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,17 +10,22 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import sys
 import time
 import urllib.request
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import date
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
 
-from . import operations
+from . import batch, operations, reconcile
 from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
 from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
 from .exchange import (
@@ -40,10 +45,14 @@ from .redaction import redact
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 from .retries import DEFAULT_BACKOFF, Backoff, Pause, Plan, Write, read_plan, write_plan
 
+if TYPE_CHECKING:
+    from .progress import Progress
+
 logger = logging.getLogger("payssam")
 logger.addHandler(logging.NullHandler())
 
 Result = TypeVar("Result")
+Key = TypeVar("Key")
 _KEEP: Any = object()
 
 
@@ -64,6 +73,15 @@ def _on_asyncio() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _progress(label: str, total: int, done: int, shown: bool) -> Progress | None:
+    """A progress display for bulk work when asked: a bar on a terminal, plain lines otherwise."""
+    if not shown:
+        return None
+    from .progress import Progress
+
+    return Progress(label, total, bar=sys.stderr.isatty(), done=done)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -308,8 +326,8 @@ class PaySsam(_ClientBase):
         """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
         return self._write(operations.destroy(self._config, bill_id, price))
 
-    def _write(self, write: Write[Result]) -> Result:
-        result: Result = self._run(write_plan(write, self._config.retry), write.call)
+    def _write(self, write: Write[Result], *, resumed: bool = False) -> Result:
+        result: Result = self._run(write_plan(write, self._config.retry, resumed=resumed), write.call)
         return result
 
     def _run(self, plan: Plan[Any], call: Call[Any]) -> Any:
@@ -358,6 +376,83 @@ class PaySsam(_ClientBase):
         finally:
             reset_deadline(token)
         return self._parsed(call, response, content, started)
+
+    def read_bills(
+        self, bill_ids: Iterable[str], *, concurrency: int = reconcile.DEFAULT_CONCURRENCY
+    ) -> Iterator[tuple[str, BillStatus | PaySsamError]]:
+        """Read many bills with `concurrency` threads: (bill_id, status or the error) as each read ends.
+
+        The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
+        is tried again per the client's retry policy; a failed read is yielded, not raised.
+        """
+        keyed = ((bill_id, bill_id) for bill_id in bill_ids)
+        for _, bill_id, result in self._read_keyed(keyed, batch.check_concurrency(concurrency)):
+            yield bill_id, result
+
+    def _read_keyed(self, pairs: Iterable[tuple[Key, str]], concurrency: int) -> Iterator[tuple[Key, str, Any]]:
+        """(key, bill_id, status or error) for every (key, bill_id), at most `concurrency` reads in flight."""
+        self._check_open()
+        source = iter(pairs)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payssam-read") as pool:
+            pending: dict[Future[Any], tuple[Key, str]] = {}
+            while True:
+                while len(pending) < concurrency and (pair := next(source, None)) is not None:
+                    pending[pool.submit(self._read_one, pair[1])] = pair
+                if not pending:
+                    return
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key, bill_id = pending.pop(future)
+                    yield key, bill_id, future.result()
+
+    def _read_one(self, bill_id: str) -> BillStatus | PaySsamError:
+        try:
+            return self.read_bill(bill_id)
+        except PaySsamError as exc:
+            return exc
+
+    def send_batch(
+        self,
+        file: str | Path,
+        output: str | Path | None = None,
+        *,
+        callback_url: str,
+        concurrency: int = batch.DEFAULT_CONCURRENCY,
+        rate: float | None = None,
+        csv_output: str | Path | None = None,
+        progress: bool = False,
+    ) -> batch.BatchReport:
+        """Send every bill of a CSV file exactly once; resumable (see payssam.batch). Every row is checked first:
+        BatchRefusedError lists every problem and nothing is sent."""
+        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output)
+        workers, per_second = batch.check_concurrency(concurrency), batch.check_rate(rate)
+        shown = _progress("send-batch", len(job.rows), job.report(Counter()).already_settled, progress)
+        try:
+            return job.run_sync(self, workers, per_second, shown)
+        finally:
+            if shown is not None:
+                shown.close()
+
+    def reconcile(
+        self,
+        file: str | Path,
+        output: str | Path | None = None,
+        *,
+        column: str | None = None,
+        concurrency: int = reconcile.DEFAULT_CONCURRENCY,
+        csv_output: str | Path | None = None,
+        progress: bool = False,
+    ) -> reconcile.ReconcileReport:
+        """Read back every bill id of a file (one per line, or a CSV column), writing one line each to output;
+        resumable; returns the counts by state and errors by class."""
+        run = reconcile.Reconcile.prepare(file, output, column, csv_output)
+        workers = batch.check_concurrency(concurrency)
+        shown = _progress("reconcile", run.total(), run.already_done, progress) if progress else None
+        try:
+            return reconcile.run_sync(self, run, workers, shown)
+        finally:
+            if shown is not None:
+                shown.close()
 
     def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
@@ -473,8 +568,8 @@ class AsyncPaySsam(_ClientBase):
         """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
         return await self._write(operations.destroy(self._config, bill_id, price))
 
-    async def _write(self, write: Write[Result]) -> Result:
-        result: Result = await self._run(write_plan(write, self._config.retry), write.call)
+    async def _write(self, write: Write[Result], *, resumed: bool = False) -> Result:
+        result: Result = await self._run(write_plan(write, self._config.retry, resumed=resumed), write.call)
         return result
 
     async def _run(self, plan: Plan[Any], call: Call[Any]) -> Any:
@@ -525,6 +620,94 @@ class AsyncPaySsam(_ClientBase):
             return await aread_answer(response)
         finally:
             await response.aclose()
+
+    async def read_bills(
+        self, bill_ids: Iterable[str], *, concurrency: int = reconcile.DEFAULT_CONCURRENCY
+    ) -> AsyncIterator[tuple[str, BillStatus | PaySsamError]]:
+        """Read many bills with `concurrency` tasks: (bill_id, status or the error) as each read ends (asyncio).
+
+        The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
+        is tried again per the client's retry policy; a failed read is yielded, not raised.
+        """
+        keyed = ((bill_id, bill_id) for bill_id in bill_ids)
+        async for _, bill_id, result in self._read_keyed(keyed, batch.check_concurrency(concurrency)):
+            yield bill_id, result
+
+    async def _read_keyed(
+        self, pairs: Iterable[tuple[Key, str]], concurrency: int
+    ) -> AsyncIterator[tuple[Key, str, Any]]:
+        """(key, bill_id, status or error) for every (key, bill_id): `concurrency` workers share the pairs."""
+        self._check_open()
+        source = iter(pairs)
+        results: asyncio.Queue[tuple[Key, str, Any] | None] = asyncio.Queue(maxsize=2 * concurrency)
+
+        async def worker() -> None:
+            for key, bill_id in source:
+                await results.put((key, bill_id, await self._read_one(bill_id)))
+            await results.put(None)
+
+        workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
+        finished = 0
+        try:
+            while finished < concurrency:
+                item = await results.get()
+                if item is None:
+                    finished += 1
+                else:
+                    yield item
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _read_one(self, bill_id: str) -> BillStatus | PaySsamError:
+        try:
+            return await self.read_bill(bill_id)
+        except PaySsamError as exc:
+            return exc
+
+    async def send_batch(
+        self,
+        file: str | Path,
+        output: str | Path | None = None,
+        *,
+        callback_url: str,
+        concurrency: int = batch.DEFAULT_CONCURRENCY,
+        rate: float | None = None,
+        csv_output: str | Path | None = None,
+        progress: bool = False,
+    ) -> batch.BatchReport:
+        """Send every bill of a CSV file exactly once; resumable (see payssam.batch). Every row is checked first:
+        BatchRefusedError lists every problem and nothing is sent."""
+        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output)
+        workers, per_second = batch.check_concurrency(concurrency), batch.check_rate(rate)
+        shown = _progress("send-batch", len(job.rows), job.report(Counter()).already_settled, progress)
+        try:
+            return await job.run_async(self, workers, per_second, shown)
+        finally:
+            if shown is not None:
+                shown.close()
+
+    async def reconcile(
+        self,
+        file: str | Path,
+        output: str | Path | None = None,
+        *,
+        column: str | None = None,
+        concurrency: int = reconcile.DEFAULT_CONCURRENCY,
+        csv_output: str | Path | None = None,
+        progress: bool = False,
+    ) -> reconcile.ReconcileReport:
+        """Read back every bill id of a file (one per line, or a CSV column), writing one line each to output;
+        resumable; returns the counts by state and errors by class."""
+        run = reconcile.Reconcile.prepare(file, output, column, csv_output)
+        workers = batch.check_concurrency(concurrency)
+        shown = _progress("reconcile", run.total(), run.already_done, progress) if progress else None
+        try:
+            return await reconcile.run_async(self, run, workers, shown)
+        finally:
+            if shown is not None:
+                shown.close()
 
     async def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""

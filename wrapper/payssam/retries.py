@@ -143,11 +143,15 @@ class Write(Generic[Result]):
     """The code a retry gets when an earlier attempt took effect (9800 send, 9970 cancel, 9999 destroy)."""
 
 
-def write_plan(write: Write[Result], policy: RetryPolicy) -> Plan[Result]:
-    """Send, and on an ambiguous end read the bill back: return what happened, retry what did not, never twice."""
+def write_plan(write: Write[Result], policy: RetryPolicy, *, resumed: bool = False) -> Plan[Result]:
+    """Send, and on an ambiguous end read the bill back: return what happened, retry what did not, never twice.
+
+    resumed: an earlier run may already have sent this very write (a batch killed mid-send), so even a first
+    answer of "already done" is read back.
+    """
     call = write.call
     retry = 0
-    earlier_may_have_landed = False
+    earlier_may_have_landed = resumed
     while True:
         outcome = yield Attempt(call)
         if not isinstance(outcome, PaySsamError):

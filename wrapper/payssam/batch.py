@@ -1,0 +1,412 @@
+"""Send a month of bills from a CSV file: every row checked before the first send, each bill sent exactly once.
+
+The output file (JSONL) gets one line per row as it finishes. Beside it, `<output>.ids` records each
+row's bill id before the row is sent (an id the file leaves out is made with new_bill_id), so a run
+killed at any moment and started again with the same arguments sends no row twice and skips none:
+a row that was being sent is sent again as a resumed write, which the exactly-once machinery
+settles by reading the bill back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import operations
+from .errors import OutcomeUnknownError, PaySsamError, ValidationError
+from .ids import new_bill_id
+from .records import LineSet, Writer, read_lines
+from .redaction import mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from .client import AsyncPaySsam, PaySsam
+    from .config import Config
+    from .progress import Progress
+    from .results import SentBill
+
+COLUMNS = ("bill_id", "price", "phone", "customer_name", "product_name", "message", "issuer", "expires_on")
+REQUIRED = ("price", "phone", "customer_name", "product_name")
+OUTPUT_COLUMNS = ("line", "bill_id", "outcome", "short_url", "error", "message")
+SETTLED = ("sent", "recovered", "failed")
+"""Outcomes a later run leaves alone; `unknown` rows are sent again as resumed writes."""
+DEFAULT_CONCURRENCY = 4
+_CHECK_ID = "A" * 20
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One bill of the file; `line` is its line in the CSV (2 for the first after the header)."""
+
+    line: int
+    bill_id: str | None
+    price: str
+    phone: str = field(repr=False)
+    customer_name: str = field(repr=False)
+    product_name: str
+    message: str | None
+    issuer: str | None
+    expires_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row the batch refuses, before anything is sent."""
+
+    line: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.problem}"
+
+
+class BatchRefusedError(ValidationError):
+    """Rows of the file are not valid: nothing was sent. `.problems` lists every one."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        super().__init__("rows", f"{len(problems)} row(s) refused, nothing sent: {shown}")
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """How a batch run went: rows in the file, rows a previous run had settled, outcomes of this run."""
+
+    rows: int
+    already_settled: int
+    outcomes: Counter[str]
+    output: Path
+
+    @property
+    def complete(self) -> bool:
+        """Every row of the file is sent (or proved sent)."""
+        settled = sum(count for name, count in self.outcomes.items() if name in ("sent", "recovered"))
+        return self.already_settled + settled == self.rows and not self.outcomes["failed"]
+
+
+def default_output(source: Path) -> Path:
+    """Where results go when no output is named: beside the file, so a re-run finds them."""
+    return source.with_name(source.name + ".sent.jsonl")
+
+
+def _optional(value: str | None) -> str | None:
+    return value if value else None
+
+
+def load(source: Path) -> tuple[list[Row], list[Problem]]:
+    """The rows of a CSV file with a header row, and what is wrong with the file's shape."""
+    problems: list[Problem] = []
+    rows: list[Row] = []
+    try:
+        stream = source.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ValidationError("file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    with stream:
+        reader = csv.DictReader(stream)
+        header = reader.fieldnames or []
+        unknown = [name for name in header if name not in COLUMNS]
+        missing = [name for name in REQUIRED if name not in header]
+        if unknown or missing or not header:
+            what = []
+            if missing:
+                what.append(f"missing column(s) {', '.join(missing)}")
+            if unknown:
+                what.append(f"unknown column(s) {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
+            raise ValidationError("header", "; ".join(what) or "the file has no header row")
+        try:
+            for record in reader:
+                rows.append(_row(reader.line_num, record, problems))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ValidationError("file", f"is not a UTF-8 CSV file ({type(exc).__name__})") from None
+    return rows, problems
+
+
+def _row(line: int, record: dict[str, str | None], problems: list[Problem]) -> Row:
+    expires: date | None = None
+    text = record.get("expires_on")
+    if text:
+        try:
+            expires = date.fromisoformat(text)
+        except ValueError:
+            problems.append(Problem(line, "expires_on", "must be a date as YYYY-MM-DD"))
+    return Row(
+        line=line,
+        bill_id=_optional(record.get("bill_id")),
+        price=record.get("price") or "",
+        phone=record.get("phone") or "",
+        customer_name=record.get("customer_name") or "",
+        product_name=record.get("product_name") or "",
+        message=_optional(record.get("message")),
+        issuer=_optional(record.get("issuer")),
+        expires_on=expires,
+    )
+
+
+def _write_for(config: Config, row: Row, bill_id: str, callback_url: str) -> Any:
+    """The send of a row, validated (operations.send checks every field)."""
+    return operations.send(
+        config,
+        bill_id,
+        row.price,
+        phone=row.phone,
+        customer_name=row.customer_name,
+        product_name=row.product_name,
+        callback_url=callback_url,
+        message=row.message,
+        issuer=row.issuer,
+        expires_on=row.expires_on,
+    )
+
+
+def check(config: Config, rows: list[Row], problems: list[Problem], callback_url: object) -> None:
+    """Every row as send_bill would check it, and ids unique in the file; raise with every problem found."""
+    seen: dict[str, int] = {}
+    if not rows and not problems:
+        problems.append(Problem(1, "file", "has no rows"))
+    for row in rows:
+        try:
+            _write_for(config, row, row.bill_id or _CHECK_ID, callback_url)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            field_name = {"callback_url": "--callback-url"}.get(exc.field, exc.field)
+            problems.append(Problem(row.line, field_name, exc.problem))
+        if row.bill_id is not None:
+            if row.bill_id in seen:
+                problems.append(Problem(row.line, "bill_id", f"is also on line {seen[row.bill_id]}"))
+            seen.setdefault(row.bill_id, row.line)
+    if problems:
+        raise BatchRefusedError(sorted(problems, key=lambda p: (p.line, p.field)))
+
+
+def plan_lines(rows: list[Row], settled: LineSet) -> Iterator[str]:
+    """What a run would do, one line per row (the phone and the name masked)."""
+    for row in rows:
+        state = "already settled" if row.line in settled else "to send"
+        bill = row.bill_id or "(new id)"
+        yield (
+            f"line {row.line}: {state}: {bill} {int(row.price):,} won to {mask_name(row.customer_name)} "
+            f"{mask_phone(row.phone)} for {row.product_name}"
+        )
+
+
+@dataclass(slots=True)
+class _Journal:
+    """`<output>.ids`: each row's bill id, written before the row is sent."""
+
+    writer: Writer
+    ids: dict[int, str]
+
+    @classmethod
+    def open(cls, output: Path) -> _Journal:
+        path = output.with_name(output.name + ".ids")
+        ids: dict[int, str] = {}
+        writer = Writer(path, ("line", "bill_id"))
+        for record in read_lines(path):
+            ids[int(record["line"])] = str(record["bill_id"])
+        return cls(writer, ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    row: Row
+    bill_id: str
+    resumed: bool
+
+
+def _jobs(rows: list[Row], settled: LineSet, journal: _Journal) -> Iterator[_Job]:
+    """The rows still to send with their ids: from the file, from the journal, or new (journaled first).
+
+    Not thread-safe: workers take jobs one at a time (under a lock when they are threads).
+    """
+    for row in rows:
+        if row.line in settled:
+            continue
+        known = journal.ids.get(row.line)
+        bill_id = row.bill_id or known or new_bill_id()
+        journal.writer.write({"line": row.line, "bill_id": bill_id})
+        journal.ids[row.line] = bill_id
+        yield _Job(row, bill_id, resumed=known is not None)
+
+
+def _record(job: _Job, result: SentBill | PaySsamError) -> dict[str, Any]:
+    record: dict[str, Any] = {"line": job.row.line, "bill_id": job.bill_id}
+    if isinstance(result, OutcomeUnknownError):
+        return {
+            **record,
+            "outcome": "unknown",
+            "short_url": None,
+            "error": type(result).__name__,
+            "message": str(result),
+        }
+    if isinstance(result, PaySsamError):
+        return {
+            **record,
+            "outcome": "failed",
+            "short_url": None,
+            "error": type(result).__name__,
+            "message": str(result),
+        }
+    outcome = "recovered" if result.recovered else "sent"
+    return {**record, "outcome": outcome, "short_url": result.short_url, "error": None, "message": result.message}
+
+
+def settled_lines(output: Path) -> LineSet:
+    """The rows an earlier run settled (sent, recovered or failed), from its output."""
+    done = LineSet()
+    for record in read_lines(output):
+        if record.get("outcome") in SETTLED:
+            done.add(int(record["line"]))
+    return done
+
+
+class _Rate:
+    """At most `per_second` sends begin each second, shared by every worker."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def delay(self) -> float:
+        """Seconds the caller must wait before its send begins (reserving its slot)."""
+        if not self.interval:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+            return start - now
+
+
+@dataclass(slots=True)
+class Batch:
+    """One run over a file: its rows (checked), where results go, and what earlier runs settled."""
+
+    config: Config
+    rows: list[Row]
+    output: Path
+    callback_url: str
+    csv_output: Path | None = None
+    settled: LineSet = field(default_factory=LineSet)
+
+    @classmethod
+    def prepare(
+        cls,
+        config: Config,
+        source: str | Path,
+        output: str | Path | None,
+        callback_url: object,
+        csv_output: str | Path | None,
+    ) -> Batch:
+        """Read and check every row (BatchRefusedError lists all problems); nothing is sent."""
+        if not isinstance(source, str | Path):
+            raise ValidationError("file", f"must be a path, not {type(source).__name__}")
+        path = Path(source)
+        rows, problems = load(path)
+        check(config, rows, problems, callback_url)
+        out = default_output(path) if output is None else Path(output)
+        return cls(
+            config, rows, out, str(callback_url), None if csv_output is None else Path(csv_output), settled_lines(out)
+        )
+
+    def report(self, outcomes: Counter[str]) -> BatchReport:
+        already = sum(1 for row in self.rows if row.line in self.settled)
+        return BatchReport(rows=len(self.rows), already_settled=already, outcomes=outcomes, output=self.output)
+
+    def run_sync(self, client: PaySsam, concurrency: int, rate: float | None, progress: Progress | None) -> BatchReport:
+        """Send every unsettled row with `concurrency` threads."""
+        lock, taking = threading.Lock(), threading.Lock()
+        journal = _Journal.open(self.output)
+        outcomes: Counter[str] = Counter()
+        limiter = _Rate(rate)
+        jobs = _jobs(self.rows, self.settled, journal)
+        with Writer(self.output, OUTPUT_COLUMNS, self.csv_output) as writer, journal.writer:
+
+            def worker() -> None:
+                while True:
+                    with taking:
+                        job = next(jobs, None)
+                    if job is None:
+                        return
+                    time.sleep(limiter.delay())
+                    result: SentBill | PaySsamError
+                    try:
+                        result = client._write(self._write(job), resumed=job.resumed)
+                    except PaySsamError as exc:
+                        result = exc
+                    self._finish(job, result, writer, outcomes, progress, lock)
+
+            with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payssam-batch") as pool:
+                for running in [pool.submit(worker) for _ in range(concurrency)]:
+                    running.result()
+        return self.report(outcomes)
+
+    async def run_async(
+        self, client: AsyncPaySsam, concurrency: int, rate: float | None, progress: Progress | None
+    ) -> BatchReport:
+        """Send every unsettled row with `concurrency` tasks."""
+        lock = threading.Lock()
+        journal = _Journal.open(self.output)
+        outcomes: Counter[str] = Counter()
+        limiter = _Rate(rate)
+        jobs = _jobs(self.rows, self.settled, journal)
+        with Writer(self.output, OUTPUT_COLUMNS, self.csv_output) as writer, journal.writer:
+
+            async def worker() -> None:
+                for job in jobs:
+                    await asyncio.sleep(limiter.delay())
+                    result: SentBill | PaySsamError
+                    try:
+                        result = await client._write(self._write(job), resumed=job.resumed)
+                    except PaySsamError as exc:
+                        result = exc
+                    self._finish(job, result, writer, outcomes, progress, lock)
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return self.report(outcomes)
+
+    def _write(self, job: _Job) -> Any:
+        return _write_for(self.config, job.row, job.bill_id, self.callback_url)
+
+    @staticmethod
+    def _finish(
+        job: _Job,
+        result: SentBill | PaySsamError,
+        writer: Writer,
+        outcomes: Counter[str],
+        progress: Progress | None,
+        lock: threading.Lock,
+    ) -> None:
+        record = _record(job, result)
+        with lock:
+            writer.write(record)
+            outcomes[record["outcome"]] += 1
+            if progress is not None:
+                progress.update(record["outcome"])
+
+
+def check_concurrency(value: object, name: str = "concurrency", limit: int = 256) -> int:
+    """A number of workers: an int from 1 to limit."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise ValidationError(name, f"must be an int from 1 to {limit}")
+    return value
+
+
+def check_rate(value: object) -> float | None:
+    """Sends per second: a positive number, or None for as fast as the concurrency allows."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise ValidationError("rate", "must be a positive number of sends per second, or None")
+    return float(value)
