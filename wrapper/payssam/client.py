@@ -160,9 +160,14 @@ class _ClientBase:
             raise RuntimeError(f"this {type(self).__name__} is closed")
 
     def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
-        return http.build_request(
-            call.method, call.url, content=call.content, headers=call.headers, timeout=self._config.timeout
-        )
+        """The request on this client (its default headers and cookies merged), with our timeout's phases.
+
+        The timeout goes in as the documented request extension, built once per client: passing `timeout=`
+        would make httpx convert it again on every request.
+        """
+        request = http.build_request(call.method, call.url, content=call.content, headers=call.headers)
+        request.extensions["timeout"] = self._config.timeout_phases
+        return request
 
     def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
         """The PaySsamError for an attempt that got no usable answer (status 0: no answer at all)."""

@@ -11,7 +11,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import httpx
@@ -43,10 +43,15 @@ class Config:
     digest: Digest
     retry: RetryPolicy = DEFAULT_RETRY
 
-    @property
-    def attempt_seconds(self) -> float:
-        """The bound of one attempt as a whole (connect, send and the full answer): the longest phase timeout."""
-        return max(t for t in (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool) if t)
+    attempt_seconds: float = field(init=False)
+    """The bound of one attempt as a whole (connect, send and the full answer): the longest phase timeout."""
+    timeout_phases: dict[str, float | None] = field(init=False, repr=False)
+    """The timeout as httpx's request extension, built once."""
+
+    def __post_init__(self) -> None:
+        phases = (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool)
+        object.__setattr__(self, "attempt_seconds", max(t for t in phases if t))
+        object.__setattr__(self, "timeout_phases", self.timeout.as_dict())
 
     def url(self, path: str) -> str:
         """The absolute URL of an operation path, keeping any path prefix of the base URL."""

@@ -44,6 +44,8 @@ from .retries import Judgement, Verdict, Write
 from .states import BillState
 
 USER_AGENT = f"payssam-python/{__version__}"
+HEADERS = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
+"""On every request, whoever's client: JSON, who we are, and only the encodings the SDK can bound."""
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 Result = TypeVar("Result")
@@ -87,7 +89,7 @@ def _call(
         method=method,
         url=config.url(path),
         content=_body(data),
-        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+        headers=HEADERS,
         parse=parse,
         effect=effect,
     )

@@ -12,6 +12,7 @@ import json
 import re
 import typing
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Protocol, Self, TypeVar
 
 from .errors import ProtocolError, api_error
@@ -43,11 +44,17 @@ Result = TypeVar("Result")
 def check_field_types(model: object) -> None:
     """Refuse a generated model whose from_dict kept a value of the wrong JSON type (it never casts)."""
     kind: type = type(model)
-    for name, classes in declared_types(kind).items():
+    for name, classes, exact in _checks(kind):
         value = getattr(model, name)
-        if not isinstance(value, classes):
+        if type(value) not in exact and not isinstance(value, classes):
             expected = " or ".join(c.__name__ for c in classes if c is not Unset)
             raise FieldFormatError(name, f"is {type(value).__name__}, not {expected}")
+
+
+@cache
+def _checks(model: type) -> tuple[tuple[str, tuple[type, ...], frozenset[type]], ...]:
+    """Each declared field with its classes, and the same as a set for the exact-type fast path (every read)."""
+    return tuple((name, classes, frozenset(classes)) for name, classes in declared_types(model).items())
 
 
 def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
@@ -72,11 +79,14 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
     """
     echoed = model.apikey
     model.apikey = UNSET
-    if model.additional_properties:
-        model.additional_properties = scrub(model.additional_properties, secrets)
-    if b"\\" in content or any(
-        content.count(s.encode()) > (1 if echoed == s else 0) for s in secrets if s
-    ):  # a secret somewhere else than the apikey member the vendor echoes
+    elsewhere = b"\\" in content  # an escaped form could hide a secret from the byte search below
+    for secret in secrets:
+        if secret and content.count(secret.encode()) > (1 if echoed == secret else 0):
+            elsewhere = True  # a secret somewhere else than the apikey member the vendor echoes
+    extra = model.additional_properties
+    if extra and (elsewhere or _names_an_apikey(extra)):
+        model.additional_properties = scrub(extra, secrets)
+    if elsewhere:
         for name in declared_types(type(model)):
             value = getattr(model, name)
             if isinstance(value, str) and any(s in value for s in secrets if s):
@@ -87,6 +97,10 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
             if any(data in value for data in personal if data):
                 value = redact(value, personal)
             setattr(model, name, redact_phones(value))
+
+
+def _names_an_apikey(members: dict[str, Any]) -> bool:
+    return any(names_apikey(key) for key in members)
 
 
 def protocol_error(

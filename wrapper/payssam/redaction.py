@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 MASK = "***"
+_DIGITS = frozenset("0123456789")
 EXCERPT_LIMIT = 200
 
 _APIKEY_MEMBER = re.compile(r'("api[-_]?key"\s*:\s*")(?:[^"\\]|\\.)*(")', re.IGNORECASE)
@@ -41,7 +42,7 @@ class Secret:
 
 def names_apikey(key: str) -> bool:
     """A JSON member name that holds an apikey however it is spelled: apikey, apiKey, api_key, API-KEY."""
-    return key.replace("_", "").replace("-", "").lower() == "apikey"
+    return 6 <= len(key) <= 8 and key.replace("_", "").replace("-", "").lower() == "apikey"
 
 
 def mask_phone(phone: str) -> str:
@@ -82,7 +83,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 def redact_phones(text: str) -> str:
     """Phone numbers masked; a text without eight digits in it is returned as is, without any regex work."""
-    if sum(ch.isdigit() for ch in text) < 8:
+    if _DIGITS.isdisjoint(text) or sum(ch.isdigit() for ch in text) < 8:
         return text
     return _PHONE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
 

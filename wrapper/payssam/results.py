@@ -116,7 +116,7 @@ class Destruction:
 
 def optional(value: str | Unset) -> str | None:
     """A present, non-empty string, else None (the vendor may send "" for "not applicable")."""
-    return value if isinstance(value, str) and value != "" else None
+    return value if value.__class__ is str and value else None
 
 
 def parse_timestamp(name: str, value: str | Unset) -> datetime | None:
