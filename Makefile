@@ -23,7 +23,7 @@ PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench-sim faults api-diff version-check clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench bench-sim faults api-diff version-check clean
 
 HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
 
@@ -126,6 +126,9 @@ sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ct
 
 mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors
+
+bench: $(PY_STAMP) ## The SDK against raw httpx: per call, start-up, reconcile, memory; a few minutes, not in test
+	$(PY) tests/bench/bench.py $(BENCH_ARGS)
 
 bench-sim: $(PY_STAMP) $(MOCK_TOOLS) ## Simulator vs Prism reads/s, about a minute, not in test (options: BENCH_ARGS=--help)
 	$(PY) tests/bench/bench_sim.py $(BENCH_ARGS)

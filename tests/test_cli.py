@@ -679,3 +679,41 @@ def test_console_script_runs() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: payssam")
     assert "new-id" in done.stdout
+
+
+LOADED_PROBE = """
+import contextlib, io, json, sys
+from payssam import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        cli.main(sys.argv[1:])
+    except SystemExit:
+        pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["send-batch", "--help"], ["hash", BILL, "10000", "--phone", PHONE], ["new-id"], ["--version"]],
+    ids=["help", "send-batch-help", "hash", "new-id", "version"],
+)
+def test_offline_commands_load_neither_httpx_nor_the_generated_client(argv: list[str]) -> None:
+    """--help, hash and new-id need no network: they must not pay for importing it."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_PROBE, *argv], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    heavy = {"httpx", "payssam_api_client", "payssam.client", "asyncio"}
+    assert heavy & loaded == set(), heavy & loaded
+
+
+def test_import_payssam_loads_names_on_first_use() -> None:
+    probe = (
+        "import json, sys, payssam; before = sorted(sys.modules); payssam.PaySsam; "
+        "print(json.dumps([before, sorted(sys.modules)]))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    before, after = (set(names) for names in json.loads(done.stdout))
+    assert {"httpx", "payssam_api_client"} & before == set()
+    assert {"httpx", "payssam_api_client", "payssam.client"} <= after

@@ -10,8 +10,6 @@ script or command that needs only the hash or an id never loads httpx or the gen
 
 from __future__ import annotations
 
-import importlib
-
 from ._contract import CONTRACT_VERSION
 from ._version import __version__
 
@@ -107,7 +105,9 @@ def __getattr__(name: str) -> Any:
     module = _HOME.get(name)
     if module is None:
         raise AttributeError(f"module 'payssam' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 

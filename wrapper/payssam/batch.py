@@ -9,19 +9,19 @@ settles by reading the bill back.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import operations
+from .bulk_files import BATCH_COLUMNS as COLUMNS
+from .bulk_files import BATCH_REQUIRED as REQUIRED
+from .bulk_files import BATCH_SUFFIX
 from .errors import OutcomeUnknownError, PaySsamError, ValidationError
 from .ids import new_bill_id
 from .records import LineSet, Writer, read_lines
@@ -33,12 +33,9 @@ if TYPE_CHECKING:
     from .progress import Progress
     from .results import SentBill
 
-COLUMNS = ("bill_id", "price", "phone", "customer_name", "product_name", "message", "issuer", "expires_on")
-REQUIRED = ("price", "phone", "customer_name", "product_name")
 OUTPUT_COLUMNS = ("line", "bill_id", "outcome", "short_url", "error", "message")
 SETTLED = ("sent", "recovered", "failed")
 """Outcomes a later run leaves alone; `unknown` rows are sent again as resumed writes."""
-DEFAULT_CONCURRENCY = 4
 _CHECK_ID = "A" * 20
 
 
@@ -98,7 +95,7 @@ class BatchReport:
 
 def default_output(source: Path) -> Path:
     """Where results go when no output is named: beside the file, so a re-run finds them."""
-    return source.with_name(source.name + ".sent.jsonl")
+    return source.with_name(source.name + BATCH_SUFFIX)
 
 
 def _optional(value: str | None) -> str | None:
@@ -156,6 +153,8 @@ def _row(line: int, record: dict[str, str | None], problems: list[Problem]) -> R
 
 def _write_for(config: Config, row: Row, bill_id: str, callback_url: str) -> Any:
     """The send of a row, validated (operations.send checks every field)."""
+    from . import operations  # the generated client: only when rows are checked or sent, never for --help
+
     return operations.send(
         config,
         bill_id,
@@ -326,6 +325,8 @@ class Batch:
 
     def run_sync(self, client: PaySsam, concurrency: int, rate: float | None, progress: Progress | None) -> BatchReport:
         """Send every unsettled row with `concurrency` threads."""
+        from concurrent.futures import ThreadPoolExecutor  # only for a sync run, never for --help
+
         lock, taking = threading.Lock(), threading.Lock()
         journal = _Journal.open(self.output)
         outcomes: Counter[str] = Counter()
@@ -356,6 +357,8 @@ class Batch:
         self, client: AsyncPaySsam, concurrency: int, rate: float | None, progress: Progress | None
     ) -> BatchReport:
         """Send every unsettled row with `concurrency` tasks."""
+        import asyncio  # only for an async run, never for --help
+
         lock = threading.Lock()
         journal = _Journal.open(self.output)
         outcomes: Counter[str] = Counter()

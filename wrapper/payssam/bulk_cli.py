@@ -7,21 +7,22 @@ plain periodic lines otherwise or with --json, and resume from their own output 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from . import batch, reconcile
+from . import bulk_files
+
+TYPE_CHECKING = False  # typing is not imported at run time: `payssam --help` loads this module
 
 if TYPE_CHECKING:
+    from typing import Any
+
+    from . import batch, reconcile
     from .cli import Connector, Outcome
     from .progress import Progress
 
 Adder = Callable[..., argparse.ArgumentParser]
-OPTIONAL = [column for column in batch.COLUMNS if column not in batch.REQUIRED]
+OPTIONAL = [column for column in bulk_files.BATCH_COLUMNS if column not in bulk_files.BATCH_REQUIRED]
 
 
 def _rate(text: str) -> float:
@@ -52,15 +53,15 @@ def add_commands(commands: Any, add: Adder) -> None:
     send.add_argument(
         "file",
         metavar="FILE",
-        help=f"CSV with a header row: {', '.join(batch.REQUIRED)}; optional {', '.join(OPTIONAL)} "
+        help=f"CSV with a header row: {', '.join(bulk_files.BATCH_REQUIRED)}; optional {', '.join(OPTIONAL)} "
         "(an empty bill_id gets a new one)",
     )
     send.add_argument("--callback-url", metavar="URL", required=True, help="where PaySsam posts each bill's approval")
-    _add_outputs(send, batch.default_output(Path("FILE")).name)
+    _add_outputs(send, "FILE" + bulk_files.BATCH_SUFFIX)
     send.add_argument(
         "--concurrency",
         type=int,
-        default=batch.DEFAULT_CONCURRENCY,
+        default=bulk_files.BATCH_CONCURRENCY,
         metavar="N",
         help="sends at once (default %(default)s)",
     )
@@ -75,11 +76,11 @@ def add_commands(commands: Any, add: Adder) -> None:
     )
     read.add_argument("file", metavar="FILE", help="one bill id per line, or a CSV whose --column holds them")
     read.add_argument("--column", metavar="NAME", help="the CSV column with the bill ids (the file has a header row)")
-    _add_outputs(read, reconcile.default_output(Path("FILE")).name)
+    _add_outputs(read, "FILE" + bulk_files.RECONCILE_SUFFIX)
     read.add_argument(
         "--concurrency",
         type=int,
-        default=reconcile.DEFAULT_CONCURRENCY,
+        default=bulk_files.RECONCILE_CONCURRENCY,
         metavar="N",
         help="reads at once (default %(default)s)",
     )
@@ -92,6 +93,10 @@ def _add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
 
 def _send_batch(args: argparse.Namespace, connect: Connector) -> Outcome:
     """Check every row; then send (or, with --dry-run, print the plan)."""
+    import asyncio  # here, not at the top: `payssam --help` stays quick
+    from collections import Counter
+
+    from . import batch
     from .cli import EXIT_API, EXIT_OK, Outcome
 
     client = connect.asynchronous()
@@ -135,6 +140,9 @@ async def _send_all(
 
 def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
     """Read every id back, write one line each, count by state."""
+    import asyncio
+
+    from . import batch, reconcile
     from .cli import EXIT_API, EXIT_OK, Outcome
 
     client = connect.asynchronous()

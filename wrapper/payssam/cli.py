@@ -7,28 +7,22 @@ scripts; the exit status says what kind of failure happened (see EPILOG).
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
-from enum import Enum
-from importlib.metadata import entry_points
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import bulk_cli
 from ._contract import CONTRACT_VERSION
 from ._version import __version__
 from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from .errors import ApiError, PaySsamError, ProtocolError, TransportError, ValidationError
-from .hashing import bill_hash
-from .ids import new_bill_id
-from .redaction import MASK, mask_phone, redact
 
-if TYPE_CHECKING:  # the commands that call PaySsam import the client when they run: --help, hash, new-id never do
-    from typing import TypeAlias
+# Start-up is most of what `payssam --help` costs: modules only some commands need (json, pathlib, the
+# hash, ids, redaction, the client) are imported by those commands, and typing not at all.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import date
+    from typing import Any, NoReturn, TypeAlias
 
     import httpx
 
@@ -63,26 +57,36 @@ exit status:
 """
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
-    """What a client needs, gathered from the flags and the environment."""
+    """What a client needs, gathered from the flags and the environment (its repr leaves the apikey out).
 
-    apikey: str = dataclasses.field(repr=False)
-    member: str
-    merchant: str
-    base_url: str
-    timeout: float | httpx.Timeout | None
-    """None: the SDK's default."""
+    A plain class, not a dataclass: `payssam --help` does not pay for importing dataclasses.
+    """
+
+    __slots__ = ("apikey", "base_url", "member", "merchant", "timeout")
+
+    def __init__(
+        self, *, apikey: str, member: str, merchant: str, base_url: str, timeout: float | httpx.Timeout | None
+    ) -> None:
+        self.apikey = apikey
+        self.member = member
+        self.merchant = merchant
+        self.base_url = base_url
+        self.timeout = timeout  # None: the SDK's default
+
+    def __repr__(self) -> str:
+        return f"Settings(member={self.member!r}, merchant={self.merchant!r}, base_url={self.base_url!r})"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Outcome:
-    """A command's answer: the JSON object, and the text shown to people."""
+    """A command's answer: the JSON object, the text shown to people, and the exit status."""
 
-    data: dict[str, object]
-    text: str
-    status: int = 0
-    """The command's exit status (bulk commands: 1 when some rows failed)."""
+    __slots__ = ("data", "status", "text")
+
+    def __init__(self, *, data: dict[str, object], text: str, status: int = 0) -> None:
+        self.data = data
+        self.text = text
+        self.status = status  # bulk commands: 1 when some rows failed
 
 
 Connect = Callable[[], "PaySsam"]
@@ -128,6 +132,8 @@ def _make_async_client(settings: Settings) -> AsyncPaySsam:
 
 def _read_apikey(path: str) -> str:
     """The apikey held in a file, without surrounding whitespace; never echoed in errors."""
+    from pathlib import Path
+
     try:
         key = Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -168,6 +174,9 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> 
 
 def _plain(value: object) -> object:
     """A JSON-ready value: enums by name, times in ISO 8601 with their offset."""
+    from datetime import date, datetime
+    from enum import Enum
+
     if isinstance(value, Enum):
         return value.name
     if isinstance(value, datetime | date):
@@ -188,6 +197,8 @@ def _outcome(result: Result, **shown: str) -> Outcome:
 
     People see `recovered` only when it is true, with what it means; --json always carries it.
     """
+    import dataclasses  # results are dataclasses; only commands that called PaySsam get here
+
     data = {f.name: _plain(getattr(result, f.name)) for f in dataclasses.fields(result) if f.name != "raw"}
     people = {**data, **shown}
     if "recovered" in people:
@@ -197,6 +208,8 @@ def _outcome(result: Result, **shown: str) -> Outcome:
 
 def _hide(text: str, secrets: Sequence[str]) -> str:
     """Text with every known secret replaced by the mask."""
+    from .redaction import MASK
+
     for secret in secrets:
         text = text.replace(secret, MASK)
     return text
@@ -204,6 +217,8 @@ def _hide(text: str, secrets: Sequence[str]) -> str:
 
 def _emit(outcome: Outcome, as_json: bool, secrets: Sequence[str]) -> None:
     """Print a success on stdout."""
+    import json
+
     text = json.dumps(outcome.data, ensure_ascii=False) if as_json else outcome.text
     print(_hide(text, secrets))
 
@@ -221,6 +236,8 @@ def _report(kind: str, message: str, *, code: str | None, field: str | None, as_
     """Print a failure: one line on stderr, or the error object on stdout with --json."""
     message = message.replace("\n", " ")
     if as_json:
+        import json
+
         error = {"type": kind, "code": code, "field": field, "message": message}
         print(json.dumps({"error": error}, ensure_ascii=False))
     else:
@@ -229,6 +246,8 @@ def _report(kind: str, message: str, *, code: str | None, field: str | None, as_
 
 def _report_error(exc: PaySsamError, as_json: bool, secrets: Sequence[str]) -> None:
     """Print an SDK error with its code or field, secrets and phone numbers masked."""
+    from .redaction import redact
+
     _report(
         type(exc).__name__,
         redact(str(exc), secrets),
@@ -264,6 +283,8 @@ def _send(args: argparse.Namespace, connect: Connect) -> Outcome:
             issuer=args.issuer,
             expires_on=args.expires_on,
         )
+    from .redaction import mask_phone
+
     return _outcome(sent, phone=mask_phone(args.phone))
 
 
@@ -293,12 +314,16 @@ def _resend(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
     """The request hash of a bill; offline, so it needs no configuration."""
+    from .hashing import bill_hash
+
     digest = bill_hash(args.bill_id, args.price, args.phone)
     return Outcome(data={"hash": digest}, text=digest)
 
 
 def _new_id(args: argparse.Namespace, connect: Connect) -> Outcome:
     """A fresh bill id; printed bare so `$(payssam new-id)` works."""
+    from .ids import new_bill_id
+
     bill_id = new_bill_id(args.prefix if args.prefix_option is None else args.prefix_option)
     return Outcome(data={"bill_id": bill_id}, text=bill_id)
 
@@ -313,6 +338,8 @@ def _exit_code(exc: SystemExit) -> int:
 
 def run_sim(argv: Sequence[str]) -> int:
     """Hand every argument to the simulator, found by its entry point: the SDK never imports it."""
+    from importlib.metadata import entry_points  # slow to import: only `payssam sim` needs it
+
     found = entry_points(group=PLUGIN_GROUP, name="sim")
     try:
         sim_main: Callable[[list[str]], int | None] = next(iter(found)).load()
@@ -350,6 +377,8 @@ class _RefuseApikeyFlag(argparse.Action):
 
 def _iso_date(text: str) -> date:
     """An argparse type for YYYY-MM-DD."""
+    from datetime import datetime
+
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
@@ -469,12 +498,14 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- entry point
 
 
-@dataclasses.dataclass(slots=True)
 class Connector:
     """Builds a client only when a command needs one, recording the apikey so output never shows it."""
 
-    args: argparse.Namespace
-    secrets: list[str]
+    __slots__ = ("args", "secrets")
+
+    def __init__(self, args: argparse.Namespace, secrets: list[str]) -> None:
+        self.args = args
+        self.secrets = secrets
 
     def _settings(self) -> Settings:
         settings = settings_from_args(self.args, os.environ)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from . import batch, operations, reconcile
+from . import batch, bulk_files, operations, reconcile
 from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
 from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
 from .exchange import (
@@ -383,7 +383,7 @@ class PaySsam(_ClientBase):
         return self._parsed(call, response, content, started)
 
     def read_bills(
-        self, bill_ids: Iterable[str], *, concurrency: int = reconcile.DEFAULT_CONCURRENCY
+        self, bill_ids: Iterable[str], *, concurrency: int = bulk_files.RECONCILE_CONCURRENCY
     ) -> Iterator[tuple[str, BillStatus | PaySsamError]]:
         """Read many bills with `concurrency` threads: (bill_id, status or the error) as each read ends.
 
@@ -422,7 +422,7 @@ class PaySsam(_ClientBase):
         output: str | Path | None = None,
         *,
         callback_url: str,
-        concurrency: int = batch.DEFAULT_CONCURRENCY,
+        concurrency: int = bulk_files.BATCH_CONCURRENCY,
         rate: float | None = None,
         csv_output: str | Path | None = None,
         progress: bool = False,
@@ -444,7 +444,7 @@ class PaySsam(_ClientBase):
         output: str | Path | None = None,
         *,
         column: str | None = None,
-        concurrency: int = reconcile.DEFAULT_CONCURRENCY,
+        concurrency: int = bulk_files.RECONCILE_CONCURRENCY,
         csv_output: str | Path | None = None,
         progress: bool = False,
     ) -> reconcile.ReconcileReport:
@@ -627,7 +627,7 @@ class AsyncPaySsam(_ClientBase):
             await response.aclose()
 
     async def read_bills(
-        self, bill_ids: Iterable[str], *, concurrency: int = reconcile.DEFAULT_CONCURRENCY
+        self, bill_ids: Iterable[str], *, concurrency: int = bulk_files.RECONCILE_CONCURRENCY
     ) -> AsyncIterator[tuple[str, BillStatus | PaySsamError]]:
         """Read many bills with `concurrency` tasks: (bill_id, status or the error) as each read ends (asyncio).
 
@@ -677,7 +677,7 @@ class AsyncPaySsam(_ClientBase):
         output: str | Path | None = None,
         *,
         callback_url: str,
-        concurrency: int = batch.DEFAULT_CONCURRENCY,
+        concurrency: int = bulk_files.BATCH_CONCURRENCY,
         rate: float | None = None,
         csv_output: str | Path | None = None,
         progress: bool = False,
@@ -699,7 +699,7 @@ class AsyncPaySsam(_ClientBase):
         output: str | Path | None = None,
         *,
         column: str | None = None,
-        concurrency: int = reconcile.DEFAULT_CONCURRENCY,
+        concurrency: int = bulk_files.RECONCILE_CONCURRENCY,
         csv_output: str | Path | None = None,
         progress: bool = False,
     ) -> reconcile.ReconcileReport:

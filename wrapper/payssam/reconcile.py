@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .bulk_files import RECONCILE_SUFFIX
 from .errors import PaySsamError, ValidationError
 from .records import LineSet, Writer, read_lines
 
@@ -34,7 +35,6 @@ OUTPUT_COLUMNS = (
     "error",
     "message",
 )
-DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(slots=True)
@@ -73,7 +73,7 @@ def as_path(name: str, value: object) -> Path | None:
 
 def default_output(source: Path) -> Path:
     """Where results go when no output is named: beside the file, so a re-run finds them."""
-    return source.with_name(source.name + ".states.jsonl")
+    return source.with_name(source.name + RECONCILE_SUFFIX)
 
 
 def ids(source: Path, column: str | None = None) -> Iterator[tuple[int, str]]:
