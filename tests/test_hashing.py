@@ -30,8 +30,14 @@ def test_reference_vector_without_phone() -> None:
 
 
 def test_digest_is_swappable() -> None:
-    upper = bill_hash("ABC", 1, digest=lambda s: sha256_hex(s).upper())
-    assert upper == hashlib.sha256(b"ABC,1").hexdigest().upper()
+    other = bill_hash("ABC", 1, digest=lambda s: hashlib.sha3_256(s.encode()).hexdigest())
+    assert other == hashlib.sha3_256(b"ABC,1").hexdigest()
+
+
+def test_a_swapped_digest_is_held_to_what_requests_carry() -> None:
+    """bill_hash checks its digest as every request does: 64 lowercase hex characters."""
+    with pytest.raises(ValidationError, match="64 lowercase hex"):
+        bill_hash("ABC", 1, digest=lambda s: sha256_hex(s).upper())
 
 
 @given(bill_ids, prices)

@@ -7,7 +7,6 @@ through PAYSSAM_BASE_URL, because no vendor host is official.
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -29,6 +28,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 Timeout = float | httpx.Timeout
 DEFAULT_MAX_RETRIES = 2
+MAX_TIMEOUT = 86_400.0
+"""The longest timeout a phase may have (a day): a bound, so no arithmetic on it can overflow."""
+MAX_BACKOFF = 3_600.0
+"""The longest pause between attempts (an hour)."""
+_PHASES = ("connect", "read", "write", "pool")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +109,13 @@ def check_backoff(value: object) -> Backoff:
     """A Backoff whose delays are finite and not negative, the first no longer than the cap."""
     if not isinstance(value, Backoff):
         raise ValidationError("backoff", f"must be a payssam.Backoff, not {type(value).__name__}")
-    for name in ("initial", "maximum"):
-        seconds = getattr(value, name)
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
-            raise ValidationError("backoff", f"{name} must be a finite number of seconds, not negative")
-    if value.initial > value.maximum:
+    initial, maximum = _seconds(value.initial, MAX_BACKOFF), _seconds(value.maximum, MAX_BACKOFF)
+    if initial is None or maximum is None:
+        name = "initial" if initial is None else "maximum"
+        raise ValidationError("backoff", f"{name} must be a number of seconds from 0 to {MAX_BACKOFF:g}")
+    if initial > maximum:
         raise ValidationError("backoff", "initial must not exceed maximum")
-    return value
+    return Backoff(initial, maximum)
 
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -154,28 +158,37 @@ def check_base_url(value: object) -> str:
         raise ValidationError("base_url", f"is not a valid URL ({type(exc).__name__})") from None
     if url.scheme not in ("http", "https") or not host:
         raise ValidationError("base_url", "must be an http:// or https:// URL with a host")
-    if "?" in value or "#" in value or url.userinfo:
+    if "?" in value or "#" in value or "@" in value.partition("//")[2].partition("/")[0]:
         raise ValidationError("base_url", "must not carry a query, fragment or user info")
     _check_host(host)
     return value.rstrip("/")
 
 
+def _seconds(value: object, upper: float) -> float | None:
+    """The value as float seconds when it is an int or float in [0, upper], else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if 0 <= seconds <= upper else None
+
+
 def check_timeout(value: object) -> httpx.Timeout:
-    """A positive, finite timeout for every phase; None (wait forever) is refused."""
+    """A positive timeout of at most a day for every phase, as floats; None (wait forever) is refused."""
     if isinstance(value, bool) or value is None:
         raise ValidationError("timeout", "must be a positive number of seconds or an httpx.Timeout, never None")
-    if isinstance(value, int | float):
-        try:
-            value = httpx.Timeout(float(value))
-        except OverflowError:
-            raise ValidationError("timeout", "is too large") from None
-    if not isinstance(value, httpx.Timeout):
+    if not isinstance(value, int | float | httpx.Timeout):
         raise ValidationError("timeout", f"must be a number or an httpx.Timeout, not {type(value).__name__}")
-    for phase in ("connect", "read", "write", "pool"):
-        seconds = getattr(value, phase)
-        if seconds is None or not (0 < seconds < math.inf):
-            raise ValidationError("timeout", f"{phase} must be a positive finite number of seconds")
-    return value
+    given = value.as_dict() if isinstance(value, httpx.Timeout) else dict.fromkeys(_PHASES, value)
+    phases: dict[str, float] = {}
+    for phase in _PHASES:
+        seconds = _seconds(given[phase], MAX_TIMEOUT)
+        if not seconds:
+            raise ValidationError("timeout", f"{phase} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+        phases[phase] = seconds
+    return httpx.Timeout(**phases)
 
 
 def settings_from_env(environ: object = None) -> dict[str, str]:
@@ -188,12 +201,12 @@ def settings_from_env(environ: object = None) -> dict[str, str]:
     missing: list[str] = []
     for setting, name in names.items():
         value = env.get(name, "")
-        if not value:
-            missing.append(name)
-        elif not isinstance(value, str):
+        if not isinstance(value, str):
             raise ValidationError(name, f"must be a string, not {type(value).__name__}")
-        else:
+        if value:
             settings[setting] = value
+        else:
+            missing.append(name)
     if missing:
         raise ValidationError(missing[0] if len(missing) == 1 else "environ", f"{', '.join(missing)} not set")
     return settings

@@ -8,16 +8,37 @@ hex. The digest is one named function so a different rule can be plugged in.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from . import validation
+from .errors import ValidationError
 
 Digest = Callable[[str], str]
+HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_hex(preimage: str) -> str:
     """SHA-256 of the UTF-8 preimage as 64 lowercase hex characters."""
-    return hashlib.sha256(preimage.encode("utf-8")).hexdigest()
+    try:
+        data = preimage.encode("utf-8")
+    except (AttributeError, UnicodeEncodeError):
+        what = "has a lone surrogate" if isinstance(preimage, str) else f"must be a str, not {type(preimage).__name__}"
+        raise ValidationError("preimage", what) from None
+    return hashlib.sha256(data).hexdigest()
+
+
+def apply_digest(digest: object, preimage: str) -> str:
+    """digest(preimage), checked: 64 lowercase hex characters, or a ValidationError naming `digest`."""
+    if not callable(digest):
+        raise ValidationError("digest", f"must be a function from str to str, not {type(digest).__name__}")
+    try:
+        value = digest(preimage)
+    except Exception as exc:
+        raise ValidationError("digest", f"raised {type(exc).__name__}") from None
+    if value.__class__ is not str or not HEX64.fullmatch(value):
+        raise ValidationError("digest", "must return 64 lowercase hex characters")
+    return str(value)
 
 
 DEFAULT_DIGEST: Digest = sha256_hex
@@ -35,5 +56,5 @@ def preimage(bill_id: str, price: str, phone: str | None = None) -> str:
 
 
 def bill_hash(bill_id: str, price: int | str, phone: str | None = None, *, digest: Digest = DEFAULT_DIGEST) -> str:
-    """The hash PaySsam expects for a bill: digest(bill_id[,phone],price)."""
-    return digest(hash_preimage(bill_id, price, phone))
+    """The hash PaySsam expects for a bill: digest(bill_id[,phone],price), checked like every request's."""
+    return apply_digest(digest, hash_preimage(bill_id, price, phone))

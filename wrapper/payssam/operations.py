@@ -8,7 +8,6 @@ clients share all of it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -34,10 +33,10 @@ from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 from . import results, validation
 from ._version import __version__
 from .config import Config
-from .errors import AlreadyCancelledError, DuplicateBillIdError, ProcessingError, ValidationError
+from .errors import AlreadyCancelledError, DuplicateBillIdError, ProcessingError
 from .exchange import ACCEPT_ENCODING
 from .generated import UNSET, request_layout
-from .hashing import preimage
+from .hashing import apply_digest, preimage
 from .protocol import decode
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 from .retries import Judgement, Verdict, Write
@@ -46,7 +45,6 @@ from .states import BillState
 USER_AGENT = f"payssam-python/{__version__}"
 HEADERS = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
 """On every request, whoever's client: JSON, who we are, and only the encodings the SDK can bound."""
-HEX64 = re.compile(r"[0-9a-f]{64}")
 
 Result = TypeVar("Result")
 
@@ -97,13 +95,7 @@ def _call(
 
 def _digest(config: Config, preimage: str) -> str:
     """The configured digest of the preimage, checked: 64 lowercase hex characters or nothing is sent."""
-    try:
-        value = config.digest(preimage)
-    except Exception as exc:
-        raise ValidationError("digest", f"raised {type(exc).__name__}") from None
-    if not isinstance(value, str) or not HEX64.fullmatch(value):
-        raise ValidationError("digest", "must return 64 lowercase hex characters")
-    return value
+    return apply_digest(config.digest, preimage)
 
 
 def read(config: Config, bill_id: object) -> Call[BillStatus]:

@@ -159,7 +159,10 @@ def decode(
         raise refuse(f"answer does not fit the contract: {wrong}") from None
     if not CODE.fullmatch(parsed.code):
         raise refuse("answer's code is not four digits")
-    _scrub(parsed, secrets, personal, content)
+    try:
+        _scrub(parsed, secrets, personal, content)
+    except RecursionError:
+        raise refuse("answer is nested too deeply to be searched for secrets") from None
     about = optional(getattr(parsed, "bill_id", UNSET))
     if about is not None and about != bill_id:
         shown = repr(about) if is_bill_id(about) else "an id that is not a bill id"

@@ -115,8 +115,10 @@ class Destruction:
 
 
 def optional(value: str | Unset) -> str | None:
-    """A present, non-empty string, else None (the vendor may send "" for "not applicable")."""
-    return value if value.__class__ is str and value else None
+    """A present, non-empty string (as an exact str), else None (the vendor may send "" for "not applicable")."""
+    if value.__class__ is str:
+        return value or None
+    return str.__str__(value) or None if isinstance(value, str) else None
 
 
 def parse_timestamp(name: str, value: str | Unset) -> datetime | None:

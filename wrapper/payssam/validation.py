@@ -39,8 +39,11 @@ URL_MAX = _contract.CALLBACK_URL_MAX
 
 
 def _text(field: str, value: object) -> str:
+    """The value as an exact str (a subclass's overrides cannot change what is sent), checked as text."""
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a string, not {type(value).__name__}")
+    if value.__class__ is not str:
+        value = str.__str__(value)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -66,10 +69,12 @@ def price(value: object, field: str = "price") -> str:
     if isinstance(value, bool):
         raise ValidationError(field, "must be an int or a digit string, not bool")
     if isinstance(value, int):
-        if not 0 <= value <= MAX_PRICE:
+        number = int.__index__(value)  # an exact int: a subclass's __str__ or comparisons cannot change it
+        if not 0 <= number <= MAX_PRICE:
             raise ValidationError(field, f"must be between 0 and {MAX_PRICE} won")
-        return str(value)
+        return str(number)
     if isinstance(value, str):
+        value = str.__str__(value)
         if not PRICE.fullmatch(value):
             raise ValidationError(field, "must be 1 to 10 ASCII digits (no sign, comma or space)")
         return value
