@@ -162,12 +162,11 @@ class _ClientBase:
     def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         """The request on this client (its default headers and cookies merged), with our timeout's phases.
 
-        The timeout goes in as the documented request extension, built once per client: passing `timeout=`
-        would make httpx convert it again on every request.
+        The URL is parsed once per operation and the timeout goes in as the documented request extension,
+        built once per client: a string URL or `timeout=` would make httpx redo both on every request.
         """
-        request = http.build_request(call.method, call.url, content=call.content, headers=call.headers)
-        request.extensions["timeout"] = self._config.timeout_phases
-        return request
+        timeout = {"timeout": self._config.timeout_phases}
+        return http.build_request(call.method, call.url, content=call.content, headers=call.headers, extensions=timeout)
 
     def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
         """The PaySsamError for an attempt that got no usable answer (status 0: no answer at all)."""

@@ -51,15 +51,20 @@ class Config:
     """The bound of one attempt as a whole (connect, send and the full answer): the longest phase timeout."""
     timeout_phases: dict[str, float | None] = field(init=False, repr=False)
     """The timeout as httpx's request extension, built once."""
+    _urls: dict[str, httpx.URL] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         phases = (self.timeout.connect, self.timeout.read, self.timeout.write, self.timeout.pool)
         object.__setattr__(self, "attempt_seconds", max(t for t in phases if t))
         object.__setattr__(self, "timeout_phases", self.timeout.as_dict())
+        object.__setattr__(self, "_urls", {})
 
-    def url(self, path: str) -> str:
-        """The absolute URL of an operation path, keeping any path prefix of the base URL."""
-        return self.base_url + path
+    def url(self, path: str) -> httpx.URL:
+        """The absolute URL of an operation path, keeping any path prefix of the base URL; parsed once per path."""
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx.URL(self.base_url + path)
+        return url
 
     @property
     def secrets(self) -> tuple[str, ...]:

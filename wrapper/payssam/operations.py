@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import httpx
+
 from payssam_api_client.api.erp_partner_controller import (
     bill_cancel,
     destroy_bill,
@@ -56,7 +58,7 @@ class Call(Generic[Result]):
     operation: str
     bill_id: str
     method: str
-    url: str
+    url: httpx.URL
     content: bytes = field(repr=False)
     headers: Mapping[str, str]
     parse: Callable[[int, bytes, float | None], Result]
@@ -162,7 +164,7 @@ def cancel(config: Config, bill_id: object, price: object) -> Write[Cancellation
         return Judgement(Verdict.DONE, result=recovered)
 
     call = _call(config, "cancel_bill", bid, bill_cancel, body, parse, effect=True)
-    return Write(call, read(config, bid), judge, AlreadyCancelledError)
+    return Write(call, lambda: read(config, bid), judge, AlreadyCancelledError)
 
 
 def send(
@@ -223,7 +225,7 @@ def send(
         return Judgement(Verdict.DONE, result=recovered)
 
     call = _call(config, "send_bill", bid, make_url_n_talk, body, parse, effect=True)
-    return Write(call, read(config, bid), judge, DuplicateBillIdError)
+    return Write(call, lambda: read(config, bid), judge, DuplicateBillIdError)
 
 
 def resend(config: Config, bill_id: object) -> Call[Resend]:
@@ -279,4 +281,4 @@ def destroy(config: Config, bill_id: object, price: object) -> Write[Destruction
         return Judgement(Verdict.DONE, result=Destruction(bill_id=bid, message="", raw=None, recovered=True))
 
     call = _call(config, "destroy_bill", bid, destroy_bill, body, parse, effect=True)
-    return Write(call, read(config, bid), judge, ProcessingError)
+    return Write(call, lambda: read(config, bid), judge, ProcessingError)

@@ -136,7 +136,8 @@ class Write(Generic[Result]):
     """A write made exactly once: the call, how to read its bill back, and how to judge what the read shows."""
 
     call: Any
-    read_back: Any
+    read_back: Callable[[], Any]
+    """Builds the read of the bill, only when a write ends ambiguously (most writes never need it)."""
     judge: Callable[[Any], Judgement[Result]]
     """Given the bill read back (None if PaySsam knows no such bill)."""
     done_already: type[ApiError]
@@ -192,7 +193,7 @@ def _not_taken_effect(call: Any, error: PaySsamError) -> str:
 def _read_back(write: Write[Result], policy: RetryPolicy, cause: PaySsamError) -> Plan[Judgement[Result]]:
     """Read the bill (with the read policy) and judge; no readable answer at all is OutcomeUnknownError."""
     try:
-        status = yield from read_plan(write.read_back, policy)
+        status = yield from read_plan(write.read_back(), policy)
     except BillNotFoundError:
         status = None
     except PaySsamError as failure:
