@@ -13,12 +13,13 @@ import csv
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import validation
 from .bulk_files import BATCH_COLUMNS as COLUMNS
 from .bulk_files import BATCH_REQUIRED as REQUIRED
 from .bulk_files import BATCH_SUFFIX
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
     from .results import SentBill
 
 OUTPUT_COLUMNS = ("line", "bill_id", "outcome", "short_url", "error", "message")
-SETTLED = ("sent", "recovered", "failed")
-"""Outcomes a later run leaves alone; `unknown` rows are sent again as resumed writes."""
+SETTLED = ("sent", "recovered")
+"""Outcomes a later run leaves alone. `failed` and `unknown` rows are sent again as resumed writes (read back
+first when PaySsam says the bill exists, so never twice): a fixed row or a passing outage then goes through."""
 _CHECK_ID = "A" * 20
 
 
@@ -88,9 +90,9 @@ class BatchReport:
 
     @property
     def complete(self) -> bool:
-        """Every row of the file is sent (or proved sent)."""
-        settled = sum(count for name, count in self.outcomes.items() if name in ("sent", "recovered"))
-        return self.already_settled + settled == self.rows and not self.outcomes["failed"]
+        """Every row of the file is sent (or proved sent), by this run or an earlier one."""
+        settled = sum(count for name, count in self.outcomes.items() if name in SETTLED)
+        return self.already_settled + settled == self.rows
 
 
 def default_output(source: Path) -> Path:
@@ -112,18 +114,21 @@ def load(source: Path) -> tuple[list[Row], list[Problem]]:
         raise ValidationError("file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
     with stream:
         reader = csv.DictReader(stream)
-        header = reader.fieldnames or []
-        unknown = [name for name in header if name not in COLUMNS]
-        missing = [name for name in REQUIRED if name not in header]
-        if unknown or missing or not header:
-            what = []
-            if missing:
-                what.append(f"missing column(s) {', '.join(missing)}")
-            if unknown:
-                what.append(f"unknown column(s) {', '.join(unknown)} (known: {', '.join(COLUMNS)})")
-            raise ValidationError("header", "; ".join(what) or "the file has no header row")
         try:
+            header = reader.fieldnames or []
+            if not header:
+                raise BatchRefusedError([Problem(1, "header", "the file has no header row")])
+            missing = [Problem(1, "header", f"missing column {name}") for name in REQUIRED if name not in header]
+            if missing:  # every row would fail on the missing fields: the header alone says what is wrong
+                raise BatchRefusedError(missing)
+            problems += [
+                Problem(1, "header", f"unknown column {name!r} (known: {', '.join(COLUMNS)})")
+                for name in header
+                if name not in COLUMNS
+            ]
             for record in reader:
+                if None in record:  # more values than the header has columns: an unquoted comma shifts them
+                    problems.append(Problem(reader.line_num, "row", "has more values than the header has columns"))
                 rows.append(_row(reader.line_num, record, problems))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ValidationError("file", f"is not a UTF-8 CSV file ({type(exc).__name__})") from None
@@ -174,18 +179,51 @@ def check(config: Config, rows: list[Row], problems: list[Problem], callback_url
     seen: dict[str, int] = {}
     if not rows and not problems:
         problems.append(Problem(1, "file", "has no rows"))
+    callback_ok = True
+    try:
+        validation.callback_url(callback_url)
+    except ValidationError as exc:
+        callback_ok = False
+        problems.append(Problem(1, "--callback-url", exc.problem))
     for row in rows:
-        try:
-            _write_for(config, row, row.bill_id or _CHECK_ID, callback_url)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            field_name = {"callback_url": "--callback-url"}.get(exc.field, exc.field)
-            problems.append(Problem(row.line, field_name, exc.problem))
+        found = _field_problems(row)
+        if not found and callback_ok:
+            try:  # every field passed: the send as a whole (its hash, the contract's other rules)
+                _write_for(config, row, row.bill_id or _CHECK_ID, callback_url)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                found.append(Problem(row.line, exc.field, exc.problem))
+        problems += found
         if row.bill_id is not None:
             if row.bill_id in seen:
                 problems.append(Problem(row.line, "bill_id", f"is also on line {seen[row.bill_id]}"))
             seen.setdefault(row.bill_id, row.line)
     if problems:
         raise BatchRefusedError(sorted(problems, key=lambda p: (p.line, p.field)))
+
+
+def _field_problems(row: Row) -> list[Problem]:
+    """Every field of the row checked on its own, so one run lists all of a row's problems."""
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("price", lambda: validation.price(row.price)),
+        ("phone", lambda: validation.phone(row.phone)),
+        ("customer_name", lambda: validation.text("customer_name", row.customer_name)),
+        ("product_name", lambda: validation.text("product_name", row.product_name)),
+    ]
+    if row.bill_id is not None:
+        checks.append(("bill_id", lambda: validation.bill_id(row.bill_id)))
+    if row.message is not None:
+        checks.append(("message", lambda: validation.text("message", row.message)))
+    if row.issuer is not None:
+        checks.append(("issuer", lambda: validation.text("issuer", row.issuer, validation.ISSUER_MAX)))
+    if row.expires_on is not None:
+        checks.append(("expires_on", lambda: validation.expiry(row.expires_on)))
+    found: list[Problem] = []
+    for name, run in checks:
+        try:
+            run()
+        except ValidationError as exc:
+            found.append(Problem(row.line, name, exc.problem))
+    return found
 
 
 def plan_lines(rows: list[Row], settled: LineSet) -> Iterator[str]:
@@ -205,15 +243,19 @@ class _Journal:
 
     writer: Writer
     ids: dict[int, str]
+    starts: Counter[int]
+    """How many sends of each row began (one journal line each)."""
 
     @classmethod
     def open(cls, output: Path) -> _Journal:
         path = output.with_name(output.name + ".ids")
         ids: dict[int, str] = {}
+        starts: Counter[int] = Counter()
         writer = Writer(path, ("line", "bill_id"))
         for record in read_lines(path):
-            ids[int(record["line"])] = str(record["bill_id"])
-        return cls(writer, ids)
+            ids[record["line"]] = str(record["bill_id"])
+            starts[record["line"]] += 1
+        return cls(writer, ids, starts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,19 +265,25 @@ class _Job:
     resumed: bool
 
 
-def _jobs(rows: list[Row], settled: LineSet, journal: _Journal) -> Iterator[_Job]:
+def _jobs(rows: list[Row], earlier: Earlier, journal: _Journal) -> Iterator[_Job]:
     """The rows still to send with their ids: from the file, from the journal, or new (journaled first).
 
+    A row is sent as a resumed write (read back when PaySsam says the bill exists) when an earlier send of
+    it may have landed: one began and wrote no result (killed), or its result was `unknown`. A `failed` row
+    is sent afresh: its failure proved nothing landed, so an "exists" answer then is someone else's bill.
     Not thread-safe: workers take jobs one at a time (under a lock when they are threads).
     """
     for row in rows:
-        if row.line in settled:
+        if row.line in earlier.settled:
             continue
         known = journal.ids.get(row.line)
         bill_id = row.bill_id or known or new_bill_id()
+        cut_short = journal.starts[row.line] > earlier.results[row.line]
+        resumed = cut_short or earlier.last.get(row.line) == "unknown"
         journal.writer.write({"line": row.line, "bill_id": bill_id})
         journal.ids[row.line] = bill_id
-        yield _Job(row, bill_id, resumed=known is not None)
+        journal.starts[row.line] += 1
+        yield _Job(row, bill_id, resumed=resumed)
 
 
 def _record(job: _Job, result: SentBill | PaySsamError) -> dict[str, Any]:
@@ -260,13 +308,24 @@ def _record(job: _Job, result: SentBill | PaySsamError) -> dict[str, Any]:
     return {**record, "outcome": outcome, "short_url": result.short_url, "error": None, "message": result.message}
 
 
-def settled_lines(output: Path) -> LineSet:
-    """The rows an earlier run settled (sent, recovered or failed), from its output."""
-    done = LineSet()
-    for record in read_lines(output):
-        if record.get("outcome") in SETTLED:
-            done.add(int(record["line"]))
-    return done
+@dataclass(slots=True)
+class Earlier:
+    """What earlier runs wrote: rows settled, results per row, each row's latest outcome."""
+
+    settled: LineSet = field(default_factory=LineSet)
+    results: Counter[int] = field(default_factory=Counter)
+    last: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, output: Path) -> Earlier:
+        earlier = cls()
+        for record in read_lines(output):
+            line, outcome = record["line"], str(record.get("outcome"))
+            earlier.results[line] += 1
+            earlier.last[line] = outcome
+            if outcome in SETTLED:
+                earlier.settled.add(line)
+        return earlier
 
 
 class _Rate:
@@ -297,7 +356,12 @@ class Batch:
     output: Path
     callback_url: str
     csv_output: Path | None = None
-    settled: LineSet = field(default_factory=LineSet)
+    earlier: Earlier = field(default_factory=Earlier)
+
+    @property
+    def settled(self) -> LineSet:
+        """Rows an earlier run sent (or proved sent): this run leaves them alone."""
+        return self.earlier.settled
 
     @classmethod
     def prepare(
@@ -316,7 +380,7 @@ class Batch:
         check(config, rows, problems, callback_url)
         out = default_output(path) if output is None else Path(output)
         return cls(
-            config, rows, out, str(callback_url), None if csv_output is None else Path(csv_output), settled_lines(out)
+            config, rows, out, str(callback_url), None if csv_output is None else Path(csv_output), Earlier.read(out)
         )
 
     def report(self, outcomes: Counter[str]) -> BatchReport:
@@ -331,7 +395,7 @@ class Batch:
         journal = _Journal.open(self.output)
         outcomes: Counter[str] = Counter()
         limiter = _Rate(rate)
-        jobs = _jobs(self.rows, self.settled, journal)
+        jobs = _jobs(self.rows, self.earlier, journal)
         with Writer(self.output, OUTPUT_COLUMNS, self.csv_output) as writer, journal.writer:
 
             def worker() -> None:
@@ -363,7 +427,7 @@ class Batch:
         journal = _Journal.open(self.output)
         outcomes: Counter[str] = Counter()
         limiter = _Rate(rate)
-        jobs = _jobs(self.rows, self.settled, journal)
+        jobs = _jobs(self.rows, self.earlier, journal)
         with Writer(self.output, OUTPUT_COLUMNS, self.csv_output) as writer, journal.writer:
 
             async def worker() -> None:

@@ -100,10 +100,15 @@ def _send_batch(args: argparse.Namespace, connect: Connector) -> Outcome:
     from .cli import EXIT_API, EXIT_OK, Outcome
 
     client = connect.asynchronous()
-    job = batch.Batch.prepare(client._config, args.file, args.output, args.callback_url, args.csv_output)
-    workers, per_second = batch.check_concurrency(args.concurrency), batch.check_rate(args.rate)
+    try:
+        job = batch.Batch.prepare(client._config, args.file, args.output, args.callback_url, args.csv_output)
+        workers, per_second = batch.check_concurrency(args.concurrency), batch.check_rate(args.rate)
+    except BaseException:
+        asyncio.run(client.close())  # refused before sending: the client's connections are still released
+        raise
     report = job.report(Counter())
     if args.dry_run:
+        asyncio.run(client.close())
         lines = list(batch.plan_lines(job.rows, job.settled))
         to_send = len(job.rows) - report.already_settled
         won = sum(int(row.price) for row in job.rows if row.line not in job.settled)
@@ -146,9 +151,14 @@ def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
     from .cli import EXIT_API, EXIT_OK, Outcome
 
     client = connect.asynchronous()
-    run = reconcile.Reconcile.prepare(args.file, args.output, args.column, args.csv_output)
-    workers = batch.check_concurrency(args.concurrency)
-    shown = _progress("reconcile", run.total(), run.already_done, args.json)
+    try:
+        run = reconcile.Reconcile.prepare(args.file, args.output, args.column, args.csv_output)
+        workers = batch.check_concurrency(args.concurrency)
+        total = run.total()
+    except BaseException:
+        asyncio.run(client.close())
+        raise
+    shown = _progress("reconcile", total, run.already_done, args.json)
     try:
         report = asyncio.run(_reconcile_all(client, run, workers, shown))
     finally:
@@ -157,6 +167,7 @@ def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
         "states": dict(report.states),
         "errors": dict(report.errors),
         "already_done": report.already_done,
+        "earlier_errors": report.earlier_errors,
         "output": str(report.output),
         "complete": report.complete,
     }
@@ -168,6 +179,8 @@ def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
 async def _reconcile_all(
     client: Any, run: reconcile.Reconcile, workers: int, shown: Progress
 ) -> reconcile.ReconcileReport:
+    from . import reconcile
+
     async with client:
         report: reconcile.ReconcileReport = await reconcile.run_async(client, run, workers, shown)
         return report

@@ -389,9 +389,9 @@ class PaySsam(_ClientBase):
         The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
         is tried again per the client's retry policy; a failed read is yielded, not raised.
         """
-        keyed = ((bill_id, bill_id) for bill_id in bill_ids)
-        for _, bill_id, result in self._read_keyed(keyed, batch.check_concurrency(concurrency)):
-            yield bill_id, result
+        workers = batch.check_concurrency(concurrency)
+        self._check_open()
+        return _unkeyed(self._read_keyed(((bill_id, bill_id) for bill_id in bill_ids), workers))
 
     def _read_keyed(self, pairs: Iterable[tuple[Key, str]], concurrency: int) -> Iterator[tuple[Key, str, Any]]:
         """(key, bill_id, status or error) for every (key, bill_id), at most `concurrency` reads in flight."""
@@ -625,7 +625,7 @@ class AsyncPaySsam(_ClientBase):
         finally:
             await response.aclose()
 
-    async def read_bills(
+    def read_bills(
         self, bill_ids: Iterable[str], *, concurrency: int = bulk_files.RECONCILE_CONCURRENCY
     ) -> AsyncIterator[tuple[str, BillStatus | PaySsamError]]:
         """Read many bills with `concurrency` tasks: (bill_id, status or the error) as each read ends (asyncio).
@@ -633,9 +633,9 @@ class AsyncPaySsam(_ClientBase):
         The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
         is tried again per the client's retry policy; a failed read is yielded, not raised.
         """
-        keyed = ((bill_id, bill_id) for bill_id in bill_ids)
-        async for _, bill_id, result in self._read_keyed(keyed, batch.check_concurrency(concurrency)):
-            yield bill_id, result
+        workers = batch.check_concurrency(concurrency)
+        self._check_open()
+        return _aunkeyed(self._read_keyed(((bill_id, bill_id) for bill_id in bill_ids), workers))
 
     async def _read_keyed(
         self, pairs: Iterable[tuple[Key, str]], concurrency: int
@@ -643,11 +643,15 @@ class AsyncPaySsam(_ClientBase):
         """(key, bill_id, status or error) for every (key, bill_id): `concurrency` workers share the pairs."""
         self._check_open()
         source = iter(pairs)
-        results: asyncio.Queue[tuple[Key, str, Any] | None] = asyncio.Queue(maxsize=2 * concurrency)
+        results: asyncio.Queue[tuple[Key, str, Any] | BaseException | None] = asyncio.Queue(maxsize=concurrency)
 
         async def worker() -> None:
-            for key, bill_id in source:
-                await results.put((key, bill_id, await self._read_one(bill_id)))
+            try:
+                for key, bill_id in source:
+                    await results.put((key, bill_id, await self._read_one(bill_id)))
+            except Exception as exc:  # the ids' source failed (a file gone, a bad column): the caller gets it
+                await results.put(exc)
+                return
             await results.put(None)
 
         workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
@@ -657,6 +661,8 @@ class AsyncPaySsam(_ClientBase):
                 item = await results.get()
                 if item is None:
                     finished += 1
+                elif isinstance(item, BaseException):
+                    raise item
                 else:
                     yield item
         finally:
@@ -726,3 +732,13 @@ class AsyncPaySsam(_ClientBase):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def _unkeyed(keyed: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, BillStatus | PaySsamError]]:
+    for _, bill_id, result in keyed:
+        yield bill_id, result
+
+
+async def _aunkeyed(keyed: AsyncIterator[tuple[str, str, Any]]) -> AsyncIterator[tuple[str, BillStatus | PaySsamError]]:
+    async for _, bill_id, result in keyed:
+        yield bill_id, result

@@ -45,11 +45,13 @@ class ReconcileReport:
     errors: Counter[str]
     already_done: int
     output: Path
+    earlier_errors: int = 0
+    """Lines settled by an earlier run with an error answer (such as no such bill); not read again."""
 
     @property
     def complete(self) -> bool:
-        """Every read of this run got an answer about its bill."""
-        return not self.errors
+        """Every id of the file has a state: no error in this run, none left by an earlier one."""
+        return not self.errors and not self.earlier_errors
 
     def table(self) -> str:
         """The counts as a small table for people."""
@@ -58,6 +60,8 @@ class ReconcileReport:
         rows.append(("total", sum(self.states.values()) + sum(self.errors.values())))
         if self.already_done:
             rows.append(("earlier runs", self.already_done))
+        if self.earlier_errors:
+            rows.append(("  of which errors", self.earlier_errors))
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name:<{width}}  {count:>8}" for name, count in rows)
 
@@ -103,14 +107,23 @@ def count(source: Path, column: str | None = None) -> int:
     return sum(1 for _ in ids(source, column))
 
 
-def done_lines(output: Path) -> tuple[LineSet, int]:
-    """The lines an earlier run wrote results for, and how many."""
+RETRIED = frozenset({"TransportError", "TransportTimeoutError", "ProtocolError"})
+"""Errors that are no answer about the bill: a later run reads those lines again (the newer line counts)."""
+
+
+def done_lines(output: Path) -> tuple[LineSet, int, int]:
+    """The lines an earlier run settled (a state, or an answer such as "no such bill"), how many, and how many
+    of those are errors."""
     done = LineSet()
-    found = 0
+    found = errors = 0
     for record in read_lines(output):
-        done.add(int(record["line"]))
+        error = record.get("error")
+        if error in RETRIED:
+            continue
+        done.add(record["line"])
         found += 1
-    return done, found
+        errors += error is not None
+    return done, found, errors
 
 
 def record(line: int, bill_id: str, result: BillStatus | PaySsamError) -> dict[str, Any]:
@@ -140,6 +153,7 @@ class Reconcile:
     csv_output: Path | None
     done: LineSet
     already_done: int
+    earlier_errors: int
 
     @classmethod
     def prepare(cls, source: object, output: object, column: object, csv_output: object) -> Reconcile:
@@ -150,8 +164,8 @@ class Reconcile:
         if column is not None and (not isinstance(column, str) or not column):
             raise ValidationError("column", "must be a column name")
         out = as_path("output", output) or default_output(path)
-        done, already = done_lines(out)
-        return cls(path, out, column, as_path("csv_output", csv_output), done, already)
+        done, already, errors = done_lines(out)
+        return cls(path, out, column, as_path("csv_output", csv_output), done, already, errors)
 
     def pending(self) -> Iterator[tuple[int, str]]:
         """The (line, id) pairs still to read."""
@@ -161,7 +175,7 @@ class Reconcile:
         return count(self.source, self.column)
 
     def report(self) -> ReconcileReport:
-        return ReconcileReport(Counter(), Counter(), self.already_done, self.output)
+        return ReconcileReport(Counter(), Counter(), self.already_done, self.output, self.earlier_errors)
 
 
 def tally(report: ReconcileReport, result: BillStatus | PaySsamError) -> str:

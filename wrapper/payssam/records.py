@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from .errors import ValidationError
+
 
 def repair(path: Path) -> None:
     """Drop a last line cut off by a kill (no newline at its end), so appending starts on a line of its own."""
@@ -31,15 +33,25 @@ def repair(path: Path) -> None:
 
 
 def read_lines(path: Path) -> Iterator[dict[str, Any]]:
-    """Every whole JSON object of a JSONL file (after repair), one at a time."""
+    """Every whole JSON object of a JSONL file, one at a time; a last line cut off by a kill is not one.
+
+    A line that is not a JSON object anywhere else means the file is not ours: ValidationError naming it.
+    """
     if not path.exists():
         return
     with path.open(encoding="utf-8") as stream:
-        for text in stream:
-            if text.strip():
+        for number, text in enumerate(stream, start=1):
+            if not text.endswith("\n"):
+                return  # cut off by a kill; the next Writer drops it
+            if not text.strip():
+                continue
+            try:
                 loaded = json.loads(text)
-                if isinstance(loaded, dict):
-                    yield loaded
+            except ValueError:
+                loaded = None
+            if not isinstance(loaded, dict) or not isinstance(loaded.get("line"), int):
+                raise ValidationError("output", f"{path.name} line {number} is not a result line of this tool")
+            yield loaded
 
 
 class Writer:
@@ -60,12 +72,16 @@ class Writer:
                 self._csv.writeheader()
 
     def write(self, record: Mapping[str, Any]) -> None:
-        """One record, flushed: a kill after this returns cannot lose it."""
-        self._jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._jsonl.flush()
+        """One record, flushed: a kill after this returns cannot lose it.
+
+        The CSV line goes first: the JSONL file is what a re-run resumes from, so a kill between the two
+        can repeat a CSV line (the later one counts) but never lose one.
+        """
         if self._csv is not None and self._csv_file is not None:
             self._csv.writerow({k: "" if v is None else v for k, v in record.items()})
             self._csv_file.flush()
+        self._jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._jsonl.flush()
 
     def close(self) -> None:
         self._jsonl.close()
