@@ -592,3 +592,43 @@ async def test_refused_connection_is_a_transport_error_async() -> None:
         with pytest.raises(payssam.TransportError) as info:
             await client.read_bill(BILL_ID)
     assert not isinstance(info.value, payssam.TransportTimeoutError)
+
+
+def _as_sent(request: httpx.Request) -> tuple[str, str, list[tuple[bytes, bytes]], bytes, Any]:
+    return request.method, str(request.url), request.headers.raw, request.content, request.extensions.get("timeout")
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"headers": {"X-Partner": "academy-1", "User-Agent": "partner-erp/2"}},
+        {"cookies": {"session": "s1"}},
+        {"params": {"trace": "1"}},
+    ],
+    ids=["plain", "own-headers", "cookies", "params"],
+)
+def test_requests_are_what_httpx_build_request_makes(settings: dict[str, Any]) -> None:
+    """The SDK merges the client's headers once instead of per request; what it sends must not differ."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"code": "0000", "appr_state": "W"})
+
+    http = httpx.Client(transport=httpx.MockTransport(answer), **settings)
+    with payssam.PaySsam(APIKEY, MEMBER, MERCHANT, OFFLINE_URL, http_client=http) as client:
+        call = payssam.operations.read(client._config, "A1")
+        expected = http.build_request(
+            call.method,
+            call.url,
+            content=call.content,
+            headers=call.headers,
+            extensions={"timeout": client._config.timeout_phases},
+        )
+        client.read_bill("A1")
+        assert _as_sent(sent[-1]) == _as_sent(expected)
+        http.headers["X-Later"] = "changed"  # a client's headers are mutable: the next request carries the change
+        client.read_bill("A1")
+        assert sent[-1].headers["X-Later"] == "changed"
+    http.close()

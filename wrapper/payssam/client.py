@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import date
 from pathlib import Path
@@ -96,6 +96,8 @@ class _ClientBase:
     _config: Config
     _owns_http: bool
     _closed: bool
+    _merged: tuple[Any, ...] = ()
+    """(the http client's headers as raw pairs, our headers' id, both merged): reused while neither changes."""
 
     def _configure(
         self,
@@ -160,13 +162,31 @@ class _ClientBase:
             raise RuntimeError(f"this {type(self).__name__} is closed")
 
     def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
-        """The request on this client (its default headers and cookies merged), with our timeout's phases.
+        """The request on this client (its default headers, cookies and params merged), with our timeout's phases.
 
-        The URL is parsed once per operation and the timeout goes in as the documented request extension,
-        built once per client: a string URL or `timeout=` would make httpx redo both on every request.
+        What httpx's build_request would redo on every request is done once: the URL parsed per operation,
+        the timeout as the documented request extension, the headers merged per change of the client's.
         """
         timeout = {"timeout": self._config.timeout_phases}
-        return http.build_request(call.method, call.url, content=call.content, headers=call.headers, extensions=timeout)
+        if http.cookies or http.params:  # merged per request, by httpx itself
+            return http.build_request(
+                call.method, call.url, content=call.content, headers=call.headers, extensions=timeout
+            )
+        return httpx.Request(
+            call.method, call.url, content=call.content, headers=self._headers(http, call.headers), extensions=timeout
+        )
+
+    def _headers(self, http: httpx.Client | httpx.AsyncClient, ours: Mapping[str, str]) -> httpx.Headers:
+        """The client's default headers with ours over them, as build_request merges them; merged again only
+        when the client's headers change (they are mutable), not on every request."""
+        raw = http.headers.raw
+        merged = self._merged
+        if not merged or merged[0] != raw or merged[1] is not ours:
+            headers = httpx.Headers(http.headers)
+            headers.update(ours)
+            merged = self._merged = (raw, ours, headers)
+        result: httpx.Headers = merged[2]
+        return result
 
     def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
         """The PaySsamError for an attempt that got no usable answer (status 0: no answer at all)."""
