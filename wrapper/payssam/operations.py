@@ -67,8 +67,12 @@ class Call(Generic[Result]):
     """Whether the call changes something at PaySsam (errors then say it may have happened)."""
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every body: json.dumps with options would build a new one per request."""
+
+
 def _body(model: Any) -> bytes:
-    return json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _JSON.encode(model).encode("utf-8")
 
 
 def _call(

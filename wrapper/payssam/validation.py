@@ -44,6 +44,8 @@ def _text(field: str, value: object) -> str:
         raise ValidationError(field, f"must be a string, not {type(value).__name__}")
     if value.__class__ is not str:
         value = str.__str__(value)
+    if value.isascii():  # the usual id or URL: no surrogate possible, no need to encode
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -111,6 +113,19 @@ def text(field: str, value: object, max_length: int | None = None) -> str:
 def callback_url(value: object, field: str = "callback_url") -> str:
     """An absolute http(s) URL: a host (and port), then a path; no user info, spaces or #fragment."""
     url = _text(field, value)
+    if url in _GOOD_CALLBACKS:  # a partner sends every bill to the same few URLs
+        return url
+    _check_callback_url(url, field)
+    if len(_GOOD_CALLBACKS) < 64:
+        _GOOD_CALLBACKS.add(url)
+    return url
+
+
+_GOOD_CALLBACKS: set[str] = set()
+"""Callback URLs already found good (at most 64): the check is pure, so its verdict can be kept."""
+
+
+def _check_callback_url(url: str, field: str) -> None:
     if len(url) > URL_MAX:
         raise ValidationError(field, f"must be at most {URL_MAX} characters")
     if not CALLBACK_URL.fullmatch(url):
@@ -123,7 +138,6 @@ def callback_url(value: object, field: str = "callback_url") -> str:
         raise ValidationError(field, "has an invalid port") from None
     if port == 0:
         raise ValidationError(field, "must not use port 0")
-    return url
 
 
 def expiry(value: object, field: str = "expires_on") -> date:
