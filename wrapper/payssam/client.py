@@ -621,29 +621,28 @@ class AsyncPaySsam(_ClientBase):
     async def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
         """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with."""
         started = time.perf_counter()
-        seen: list[httpx.Response] = []
+        response: httpx.Response | None = None
         seconds = self._config.attempt_seconds
         try:
             if _on_asyncio():
                 async with asyncio.timeout(seconds):  # asyncio's own scope: cheaper than anyio's on every call
-                    content = await self._exchange(request, seen)
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        content = await aread_answer(response)
+                    finally:
+                        await response.aclose()
             else:
                 with anyio.fail_after(seconds):
-                    content = await self._exchange(request, seen)
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        content = await aread_answer(response)
+                    finally:
+                        await response.aclose()
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
-            error = self._tag(call, self._failed(call, exc, seen[0].status_code if seen else 0))
+            error = self._tag(call, self._failed(call, exc, 0 if response is None else response.status_code))
             error.__cause__ = exc
             return error
-        return self._parsed(call, seen[0], content, started)
-
-    async def _exchange(self, request: httpx.Request, seen: list[httpx.Response]) -> bytes:
-        """Send and read the whole answer (bounded in size); the response goes into seen as soon as it starts."""
-        response = await self._http.send(request, stream=True)
-        seen.append(response)
-        try:
-            return await aread_answer(response)
-        finally:
-            await response.aclose()
+        return self._parsed(call, response, content, started)
 
     def read_bills(
         self, bill_ids: Iterable[str], *, concurrency: int = bulk_files.RECONCILE_CONCURRENCY
