@@ -7,6 +7,7 @@ free loopback port (the simulator stopped after the block), so `PaySsam.from_env
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +25,10 @@ def payssam_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
             monkeypatch.delenv(name, raising=False)
         yield sim
+
+
+@pytest.fixture
+def scratch_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A block that writes files (the bulk commands' inputs and outputs) writes them here, not in the checkout."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
