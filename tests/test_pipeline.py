@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -308,4 +309,5 @@ def test_the_changelogs_newest_entry_is_the_version() -> None:
     entries = [line.split("]")[0].removeprefix("## [") for line in changelog.splitlines() if line.startswith("## [")]
     assert entries, "no release entry"
     assert entries[0] == payssam.__version__
-    assert f"[{payssam.__version__}]: " in changelog  # the entry's link
+    heading = next(line for line in changelog.splitlines() if line.startswith("## ["))
+    assert re.fullmatch(r"## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}", heading), heading  # Keep a Changelog
