@@ -6,6 +6,7 @@ tests use real loopback sockets on free ports.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -632,3 +633,30 @@ def test_requests_are_what_httpx_build_request_makes(settings: dict[str, Any]) -
         client.read_bill("A1")
         assert sent[-1].headers["X-Later"] == "changed"
     http.close()
+
+
+async def _never_answers(request: httpx.Request) -> httpx.Response:
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")
+
+
+async def test_an_async_attempt_past_its_time_is_a_timeout_not_a_cancel() -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(_never_answers))
+    async with payssam.AsyncPaySsam(
+        APIKEY, MEMBER, MERCHANT, OFFLINE_URL, http_client=http, timeout=0.05, max_retries=0
+    ) as client:
+        with pytest.raises(payssam.TransportTimeoutError):
+            await client.read_bill("A1")
+        assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+    await http.aclose()
+
+
+async def test_cancelling_an_async_call_cancels_it_and_is_not_taken_for_a_timeout() -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(_never_answers))
+    async with payssam.AsyncPaySsam(APIKEY, MEMBER, MERCHANT, OFFLINE_URL, http_client=http, max_retries=0) as client:
+        call = asyncio.create_task(client.read_bill("A1"))
+        await asyncio.sleep(0.05)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    await http.aclose()

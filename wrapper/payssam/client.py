@@ -66,13 +66,20 @@ def _env_proxy(base_url: str) -> str | None:
     return proxy
 
 
-def _on_asyncio() -> bool:
-    """Whether this task runs on an asyncio loop (else trio, through anyio)."""
+def _asyncio_task() -> tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None:
+    """The running asyncio loop and task, or None on trio (through anyio)."""
     try:
-        asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
     except RuntimeError:
-        return False
-    return True
+        return None
+    task = asyncio.current_task(loop)
+    return None if task is None else (loop, task)
+
+
+def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:
+    """An attempt's time is up: cancel its task, noting that the cancel is ours."""
+    fired.append(True)
+    task.cancel()
 
 
 def _progress(label: str, total: int, done: int, shown: bool) -> Progress | None:
@@ -623,21 +630,27 @@ class AsyncPaySsam(_ClientBase):
         started = time.perf_counter()
         response: httpx.Response | None = None
         seconds = self._config.attempt_seconds
+        running = _asyncio_task()
         try:
-            if _on_asyncio():
-                async with asyncio.timeout(seconds):  # asyncio's own scope: cheaper than anyio's on every call
-                    response = await self._http.send(request, stream=True)
-                    try:
-                        content = await aread_answer(response)
-                    finally:
-                        await response.aclose()
-            else:
+            if running is None:  # trio, through anyio
                 with anyio.fail_after(seconds):
                     response = await self._http.send(request, stream=True)
-                    try:
-                        content = await aread_answer(response)
-                    finally:
-                        await response.aclose()
+                    content = await aread_answer(response)
+            else:
+                # asyncio.timeout's own mechanism (a timer that cancels the task, uncancelled into a
+                # TimeoutError) without its two coroutines per call.
+                loop, task = running
+                cancelling, fired = task.cancelling(), list[bool]()
+                timer = loop.call_at(loop.time() + seconds, _expire, task, fired)
+                try:
+                    response = await self._http.send(request, stream=True)
+                    content = await aread_answer(response)
+                except asyncio.CancelledError:
+                    if fired and task.uncancel() <= cancelling:
+                        raise TimeoutError from None
+                    raise
+                finally:
+                    timer.cancel()
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
             error = self._tag(call, self._failed(call, exc, 0 if response is None else response.status_code))
             error.__cause__ = exc

@@ -202,10 +202,14 @@ def read_answer(response: httpx.Response, deadline: float) -> bytes:
 
 
 async def aread_answer(response: httpx.Response) -> bytes:
-    """The decoded body of a streamed answer (the caller bounds the time by cancelling)."""
-    if response.is_stream_consumed:
-        return _already_read(response)
-    decoder = _Decoder(response.headers.get("content-encoding", ""))
-    async for chunk in response.aiter_raw():
-        decoder.feed(chunk)
-    return decoder.finish()
+    """The decoded body of a streamed answer, the response closed however reading ends (the caller bounds
+    the time by cancelling)."""
+    try:
+        if response.is_stream_consumed:
+            return _already_read(response)
+        decoder = _Decoder(response.headers.get("content-encoding", ""))
+        async for chunk in response.aiter_raw():
+            decoder.feed(chunk)
+        return decoder.finish()
+    finally:
+        await response.aclose()
