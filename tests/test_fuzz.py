@@ -53,7 +53,11 @@ from oracle import request_schema, validator
 FUZZING = os.environ.get("PAYSSAM_FUZZ", "") not in ("", "0")
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
-    "payssam-fuzz", parent=settings.get_profile("payssam"), max_examples=1000, suppress_health_check=SUPPRESSED
+    "payssam-fuzz",
+    parent=settings.get_profile("payssam"),
+    max_examples=1000,
+    suppress_health_check=SUPPRESSED,
+    derandomize=False,
 )
 PROFILE = settings.get_profile("payssam-fuzz" if FUZZING else "payssam")
 

@@ -100,7 +100,7 @@ def test_bill_hash_checks_its_digest() -> None:
         assert in_message in str(refused.value)
 
 
-@pytest.mark.parametrize("preimage", [5, None, "\ud800"])
+@pytest.mark.parametrize("preimage", [5, None, "\ud800", str])
 def test_sha256_hex_refuses_what_is_not_text(preimage: Any) -> None:
     with pytest.raises(ValidationError) as refused:
         sha256_hex(preimage)

@@ -20,11 +20,12 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 
 def sha256_hex(preimage: str) -> str:
     """SHA-256 of the UTF-8 preimage as 64 lowercase hex characters."""
+    if not isinstance(preimage, str):
+        raise ValidationError("preimage", f"must be a str, not {type(preimage).__name__}")
     try:
-        data = preimage.encode("utf-8")
-    except (AttributeError, UnicodeEncodeError):
-        what = "has a lone surrogate" if isinstance(preimage, str) else f"must be a str, not {type(preimage).__name__}"
-        raise ValidationError("preimage", what) from None
+        data = str.encode(preimage, "utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("preimage", "has a lone surrogate") from None
     return hashlib.sha256(data).hexdigest()
 
 
