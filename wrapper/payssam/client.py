@@ -224,15 +224,11 @@ class _ClientBase:
 
     def _parsed(self, call: Call[Result], response: httpx.Response, content: bytes, started: float) -> object:
         """The call's result, or the PaySsamError its answer means."""
-        logger.debug(
-            "payssam %s bill_id=%s: HTTP %d in %.0f ms",
-            call.operation,
-            call.bill_id,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+        status = response.status_code
+        if logger.isEnabledFor(logging.DEBUG):
+            elapsed = (time.perf_counter() - started) * 1000
+            logger.debug("payssam %s bill_id=%s: HTTP %d in %.0f ms", call.operation, call.bill_id, status, elapsed)
         try:
-            status = response.status_code
             return call.parse(status, content, None if status == 200 else _retry_after(response))
         except PaySsamError as error:
             return self._tag(call, error)

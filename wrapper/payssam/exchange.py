@@ -207,7 +207,17 @@ async def aread_answer(response: httpx.Response) -> bytes:
     try:
         if response.is_stream_consumed:
             return _already_read(response)
-        decoder = _Decoder(response.headers.get("content-encoding", ""))
+        encoding = response.headers.get("content-encoding")
+        if encoding is None:  # the usual answer: its bytes as they come, within the size bound
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > MAX_ANSWER:
+                    raise AnswerTooLargeError
+                parts.append(chunk)
+            return b"".join(parts)
+        decoder = _Decoder(encoding)
         async for chunk in response.aiter_raw():
             decoder.feed(chunk)
         return decoder.finish()

@@ -31,6 +31,8 @@ def sha256_hex(preimage: str) -> str:
 
 def apply_digest(digest: object, preimage: str) -> str:
     """digest(preimage), checked: 64 lowercase hex characters, or a ValidationError naming `digest`."""
+    if digest is sha256_hex:  # ours: its result needs no check
+        return sha256_hex(preimage)
     if not callable(digest):
         raise ValidationError("digest", f"must be a function from str to str, not {type(digest).__name__}")
     try:
