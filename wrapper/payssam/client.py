@@ -645,6 +645,10 @@ class AsyncPaySsam(_ClientBase):
                     if fired and task.uncancel() <= cancelling:
                         raise TimeoutError from None
                     raise
+                except BaseException:
+                    if fired:  # our cancel was overtaken by another error: take it back, as asyncio.timeout does
+                        task.uncancel()
+                    raise
                 finally:
                     timer.cancel()
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
