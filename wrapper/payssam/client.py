@@ -66,16 +66,6 @@ def _env_proxy(base_url: str) -> str | None:
     return proxy
 
 
-def _asyncio_task() -> tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None:
-    """The running asyncio loop and task, or None on trio (through anyio)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-    task = asyncio.current_task(loop)
-    return None if task is None else (loop, task)
-
-
 def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:
     """An attempt's time is up: cancel its task, noting that the cancel is ours."""
     fired.append(True)
@@ -626,16 +616,19 @@ class AsyncPaySsam(_ClientBase):
         started = time.perf_counter()
         response: httpx.Response | None = None
         seconds = self._config.attempt_seconds
-        running = _asyncio_task()
         try:
-            if running is None:  # trio, through anyio
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task(loop)
+        except RuntimeError:  # trio, through anyio
+            task = None
+        try:
+            if task is None:
                 with anyio.fail_after(seconds):
                     response = await self._http.send(request, stream=True)
                     content = await aread_answer(response)
             else:
                 # asyncio.timeout's own mechanism (a timer that cancels the task, uncancelled into a
                 # TimeoutError) without its two coroutines per call.
-                loop, task = running
                 cancelling, fired = task.cancelling(), list[bool]()
                 timer = loop.call_at(loop.time() + seconds, _expire, task, fired)
                 try:
