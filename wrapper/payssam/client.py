@@ -27,6 +27,7 @@ import httpx
 
 from . import batch, bulk_files, operations, reconcile
 from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
+from .deadlines import Deadlines, for_loop
 from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
 from .exchange import (
     AnswerEncodingError,
@@ -64,12 +65,6 @@ def _env_proxy(base_url: str) -> str | None:
     if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
     return proxy
-
-
-def _expire(task: asyncio.Task[Any], fired: list[bool]) -> None:
-    """An attempt's time is up: cancel its task, noting that the cancel is ours."""
-    fired.append(True)
-    task.cancel()
 
 
 def _progress(label: str, total: int, done: int, shown: bool) -> Progress | None:
@@ -489,6 +484,8 @@ class PaySsam(_ClientBase):
 class AsyncPaySsam(_ClientBase):
     """Awaitable client for the PaySsam partner API v1 (the same calls and guarantees as PaySsam)."""
 
+    _last_deadlines: Deadlines | None = None
+
     def __init__(
         self,
         apikey: str,
@@ -611,6 +608,13 @@ class AsyncPaySsam(_ClientBase):
             request = built.get(id(step.call)) or built.setdefault(id(step.call), self._build(self._http, step.call))
             outcome = await self._attempt(step.call, request)
 
+    def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
+        """The watch over this loop's attempts (the last one used is kept at hand)."""
+        last = self._last_deadlines
+        if last is None or last.loop is not loop:
+            last = self._last_deadlines = for_loop(loop)
+        return last
+
     async def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
         """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with."""
         started = time.perf_counter()
@@ -627,23 +631,22 @@ class AsyncPaySsam(_ClientBase):
                     response = await self._http.send(request, stream=True)
                     content = await aread_answer(response)
             else:
-                # asyncio.timeout's own mechanism (a timer that cancels the task, uncancelled into a
-                # TimeoutError) without its two coroutines per call.
-                cancelling, fired = task.cancelling(), list[bool]()
-                timer = loop.call_at(loop.time() + seconds, _expire, task, fired)
+                # As asyncio.timeout: the task is cancelled when its time is up and the cancel becomes a
+                # TimeoutError; but one timer per loop watches every attempt (see deadlines.py).
+                deadlines = self._deadlines(loop)
+                cancelling, fired = task.cancelling(), False
+                deadlines.start(task, seconds)
                 try:
                     response = await self._http.send(request, stream=True)
                     content = await aread_answer(response)
                 except asyncio.CancelledError:
+                    fired = deadlines.stop(task)
                     if fired and task.uncancel() <= cancelling:
                         raise TimeoutError from None
                     raise
-                except BaseException:
-                    if fired:  # our cancel was overtaken by another error: take it back, as asyncio.timeout does
-                        task.uncancel()
-                    raise
                 finally:
-                    timer.cancel()
+                    if not fired and deadlines.stop(task):  # our cancel overtaken by another end: take it back
+                        task.uncancel()
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
             error = self._tag(call, self._failed(call, exc, 0 if response is None else response.status_code))
             error.__cause__ = exc
