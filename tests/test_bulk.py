@@ -116,11 +116,17 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] = COLUM
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every line of a JSONL file as an object; a line that is not whole JSON fails the test."""
+    """Every whole line of a JSONL file as an object; a whole line that is not JSON fails the test.
+
+    A last line without its newline is one a SIGKILL cut off mid-write: not a result yet (the next run
+    drops it), so it is left out, as the SDK itself does.
+    """
     if not path.exists():
         return []
     records = []
-    for text in path.read_text(encoding="utf-8").splitlines():
+    for text in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if not text.endswith("\n"):
+            break
         loaded = json.loads(text)
         assert isinstance(loaded, dict), text
         records.append(loaded)
