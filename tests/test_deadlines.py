@@ -6,6 +6,8 @@ Nothing here measures time: each test waits on events and checks what ended how.
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import httpx
 import pytest
@@ -40,7 +42,7 @@ async def test_only_the_overrunning_attempts_are_cancelled_and_the_watch_stops_w
     # The pending check is due before this sleep ends (the loop runs timers in order of their time):
     # it finds nothing in flight and schedules no other.
     await asyncio.sleep(2 * deadlines.TICK)
-    assert watch._timer is None
+    assert watch._ticking is False
     assert watch._due == {}
     assert watch._fired == set()
 
@@ -74,3 +76,26 @@ def test_a_client_used_on_successive_loops_keeps_bounding_its_attempts() -> None
             asyncio.run(client.read_bill("A1"))
         watches.append(client._last_deadlines)
     assert len({id(watch) for watch in watches}) == 3
+
+
+def test_a_finished_loop_is_freed_with_its_watch() -> None:
+    """The watch is kept per loop but must not keep the loop alive: each asyncio.run would leak one."""
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503)
+
+    async def read_once(loops: list[weakref.ref[asyncio.AbstractEventLoop]]) -> None:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        async with payssam.AsyncPaySsam(
+            APIKEY, MEMBER, MERCHANT, OFFLINE_URL, http_client=http, max_retries=0
+        ) as client:
+            with pytest.raises(payssam.PaySsamError):
+                await client.read_bill("A1")
+        await http.aclose()
+
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+    for _ in range(3):
+        asyncio.run(read_once(loops))
+    gc.collect()
+    assert [loop() for loop in loops] == [None, None, None]

@@ -611,7 +611,7 @@ class AsyncPaySsam(_ClientBase):
     def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
         """The watch over this loop's attempts (the last one used is kept at hand)."""
         last = self._last_deadlines
-        if last is None or last.loop is not loop:
+        if last is None or not last.serves(loop):
             last = self._last_deadlines = for_loop(loop)
         return last
 

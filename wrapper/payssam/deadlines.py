@@ -20,19 +20,25 @@ _BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = weak
 class Deadlines:
     """The attempts in flight on one loop (task -> deadline), and those cancelled because theirs passed."""
 
-    __slots__ = ("__weakref__", "_due", "_fired", "_timer", "loop")
+    __slots__ = ("__weakref__", "_due", "_fired", "_loop", "_ticking")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        self._loop = weakref.ref(loop)  # weak: the loop owns its Deadlines, so both go when the loop does
         self._due: dict[asyncio.Task[Any], float] = {}
         self._fired: set[asyncio.Task[Any]] = set()
-        self._timer: asyncio.TimerHandle | None = None
+        self._ticking = False  # a check is scheduled (its handle is not kept: it refers to the loop)
+
+    def serves(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether these are the deadlines of that loop."""
+        return self._loop() is loop
 
     def start(self, task: asyncio.Task[Any], seconds: float) -> None:
         """The task's attempt must end within `seconds`."""
-        self._due[task] = self.loop.time() + seconds
-        if self._timer is None:
-            self._timer = self.loop.call_later(TICK, self._check)
+        loop = task.get_loop()
+        self._due[task] = loop.time() + seconds
+        if not self._ticking:
+            self._ticking = True
+            loop.call_later(TICK, self._check)
 
     def stop(self, task: asyncio.Task[Any]) -> bool:
         """The task's attempt is over; whether its deadline passed (and the task was cancelled for it)."""
@@ -44,12 +50,17 @@ class Deadlines:
         return False
 
     def _check(self) -> None:
-        now = self.loop.time()
+        loop = self._loop()
+        if loop is None:
+            return
+        now = loop.time()
         for task in [task for task, due in self._due.items() if due <= now]:
             del self._due[task]
             self._fired.add(task)
             task.cancel()
-        self._timer = self.loop.call_later(TICK, self._check) if self._due else None
+        self._ticking = bool(self._due)
+        if self._ticking:
+            loop.call_later(TICK, self._check)
 
 
 def for_loop(loop: asyncio.AbstractEventLoop) -> Deadlines:
