@@ -961,6 +961,52 @@ async def test_reconcile_refuses_bad_arguments(mode: str, sim: Simulator, tmp_pa
     assert not (tmp_path / "ids.txt.states.jsonl").exists()
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("layout", ["lines", "csv"])
+async def test_reconcile_refuses_a_file_that_is_not_utf8_naming_the_file(
+    mode: str, layout: str, sim: Simulator, tmp_path: Path
+) -> None:
+    source = tmp_path / "ids.txt"
+    source.write_bytes(b"bill_id\nNOSUCHBILL0000000001\n" + "홍길동\n".encode("euc-kr"))
+    options = {"column": "bill_id"} if layout == "csv" else {}
+    with pytest.raises(ValidationError) as refused:
+        await reconcile(mode, sim, source, **options)
+    assert refused.value.field == "file"
+    assert "UTF-8" in str(refused.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_send_batch_refuses_bad_path_arguments_naming_them_and_sends_nothing(
+    mode: str, sim: Simulator, tmp_path: Path, callback: str
+) -> None:
+    source = write_csv(tmp_path / "bills.csv", bill_rows(2))
+    cases: list[tuple[Any, dict[str, Any], str]] = [
+        ("", {}, "file"),
+        (7, {}, "file"),
+        (source, {"output": 7}, "output"),
+        (source, {"output": ""}, "output"),
+        (source, {"csv_output": 7}, "csv_output"),
+    ]
+    for file, options, named in cases:
+        with pytest.raises(ValidationError) as refused:
+            await send_batch(mode, sim, file, callback_url=callback, **options)
+        assert refused.value.field == named
+    assert ledger(sim) == {}
+    assert not written_beside(source)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_send_batch_refuses_a_file_that_is_not_utf8_naming_the_file(
+    mode: str, sim: Simulator, tmp_path: Path, callback: str
+) -> None:
+    source = write_csv(tmp_path / "bills.csv", bill_rows(2))
+    source.write_bytes(source.read_bytes() + "3,홍길동\n".encode("euc-kr"))
+    with pytest.raises(ValidationError) as refused:
+        await send_batch(mode, sim, source, callback_url=callback)
+    assert refused.value.field == "file"
+    assert ledger(sim) == {}
+
+
 # --------------------------------------------------------------------------- the command line
 
 

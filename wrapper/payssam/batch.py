@@ -25,7 +25,7 @@ from .bulk_files import BATCH_REQUIRED as REQUIRED
 from .bulk_files import BATCH_SUFFIX
 from .errors import OutcomeUnknownError, PaySsamError, ValidationError
 from .ids import new_bill_id
-from .records import LineSet, Writer, read_lines
+from .records import LineSet, Writer, open_source, optional_path, path_argument, read_lines
 from .redaction import mask_name, mask_phone
 
 if TYPE_CHECKING:
@@ -108,30 +108,23 @@ def load(source: Path) -> tuple[list[Row], list[Problem]]:
     """The rows of a CSV file with a header row, and what is wrong with the file's shape."""
     problems: list[Problem] = []
     rows: list[Row] = []
-    try:
-        stream = source.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ValidationError("file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
-    with stream:
+    with open_source(source) as stream:
         reader = csv.DictReader(stream)
-        try:
-            header = reader.fieldnames or []
-            if not header:
-                raise BatchRefusedError([Problem(1, "header", "the file has no header row")])
-            missing = [Problem(1, "header", f"missing column {name}") for name in REQUIRED if name not in header]
-            if missing:  # every row would fail on the missing fields: the header alone says what is wrong
-                raise BatchRefusedError(missing)
-            problems += [
-                Problem(1, "header", f"unknown column {name!r} (known: {', '.join(COLUMNS)})")
-                for name in header
-                if name not in COLUMNS
-            ]
-            for record in reader:
-                if None in record:  # more values than the header has columns: an unquoted comma shifts them
-                    problems.append(Problem(reader.line_num, "row", "has more values than the header has columns"))
-                rows.append(_row(reader.line_num, record, problems))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ValidationError("file", f"is not a UTF-8 CSV file ({type(exc).__name__})") from None
+        header = reader.fieldnames or []
+        if not header:
+            raise BatchRefusedError([Problem(1, "header", "the file has no header row")])
+        missing = [Problem(1, "header", f"missing column {name}") for name in REQUIRED if name not in header]
+        if missing:  # every row would fail on the missing fields: the header alone says what is wrong
+            raise BatchRefusedError(missing)
+        problems += [
+            Problem(1, "header", f"unknown column {name!r} (known: {', '.join(COLUMNS)})")
+            for name in header
+            if name not in COLUMNS
+        ]
+        for record in reader:
+            if None in record:  # more values than the header has columns: an unquoted comma shifts them
+                problems.append(Problem(reader.line_num, "row", "has more values than the header has columns"))
+            rows.append(_row(reader.line_num, record, problems))
     return rows, problems
 
 
@@ -373,15 +366,11 @@ class Batch:
         csv_output: str | Path | None,
     ) -> Batch:
         """Read and check every row (BatchRefusedError lists all problems); nothing is sent."""
-        if not isinstance(source, str | Path):
-            raise ValidationError("file", f"must be a path, not {type(source).__name__}")
-        path = Path(source)
+        path = path_argument("file", source)
         rows, problems = load(path)
         check(config, rows, problems, callback_url)
-        out = default_output(path) if output is None else Path(output)
-        return cls(
-            config, rows, out, str(callback_url), None if csv_output is None else Path(csv_output), Earlier.read(out)
-        )
+        out = optional_path("output", output) or default_output(path)
+        return cls(config, rows, out, str(callback_url), optional_path("csv_output", csv_output), Earlier.read(out))
 
     def report(self, outcomes: Counter[str]) -> BatchReport:
         already = sum(1 for row in self.rows if row.line in self.settled)

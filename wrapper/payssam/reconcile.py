@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bulk_files import RECONCILE_SUFFIX
 from .errors import PaySsamError, ValidationError
-from .records import LineSet, Writer, read_lines
+from .records import LineSet, Writer, open_source, optional_path, path_argument, read_lines
 
 if TYPE_CHECKING:
     from .client import AsyncPaySsam, PaySsam
@@ -66,15 +66,6 @@ class ReconcileReport:
         return "\n".join(f"{name:<{width}}  {count:>8}" for name, count in rows)
 
 
-def as_path(name: str, value: object) -> Path | None:
-    """A path argument (str or Path), None when not given; anything else is a ValidationError naming it."""
-    if value is None:
-        return None
-    if not isinstance(value, str | Path) or not str(value):
-        raise ValidationError(name, f"must be a path, not {type(value).__name__}")
-    return Path(value)
-
-
 def default_output(source: Path) -> Path:
     """Where results go when no output is named: beside the file, so a re-run finds them."""
     return source.with_name(source.name + RECONCILE_SUFFIX)
@@ -82,11 +73,7 @@ def default_output(source: Path) -> Path:
 
 def ids(source: Path, column: str | None = None) -> Iterator[tuple[int, str]]:
     """(line, bill id) for every id of the file, read lazily: one per line, or a CSV column with a header."""
-    try:
-        stream = source.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ValidationError("file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
-    with stream:
+    with open_source(source) as stream:
         if column is None:
             for number, text in enumerate(stream, start=1):
                 bill_id = text.strip()
@@ -158,14 +145,12 @@ class Reconcile:
     @classmethod
     def prepare(cls, source: object, output: object, column: object, csv_output: object) -> Reconcile:
         """Check the arguments and read what an earlier run wrote; nothing is read from PaySsam yet."""
-        path = as_path("file", source)
-        if path is None:
-            raise ValidationError("file", "must be a path")
+        path = path_argument("file", source)
         if column is not None and (not isinstance(column, str) or not column):
             raise ValidationError("column", "must be a column name")
-        out = as_path("output", output) or default_output(path)
+        out = optional_path("output", output) or default_output(path)
         done, already, errors = done_lines(out)
-        return cls(path, out, column, as_path("csv_output", csv_output), done, already, errors)
+        return cls(path, out, column, optional_path("csv_output", csv_output), done, already, errors)
 
     def pending(self) -> Iterator[tuple[int, str]]:
         """The (line, id) pairs still to read."""

@@ -10,11 +10,40 @@ import csv
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
 from .errors import ValidationError
+
+
+def path_argument(name: str, value: object) -> Path:
+    """A path argument (a non-empty str or a Path); anything else is a ValidationError naming it."""
+    if isinstance(value, str | Path) and str(value):
+        return Path(value)
+    problem = "must not be empty" if isinstance(value, str) else f"must be a path, not {type(value).__name__}"
+    raise ValidationError(name, problem)
+
+
+def optional_path(name: str, value: object) -> Path | None:
+    """A path argument that may be left out (None)."""
+    return None if value is None else path_argument(name, value)
+
+
+@contextmanager
+def open_source(path: Path) -> Iterator[IO[str]]:
+    """An input file opened as UTF-8 text (a byte order mark allowed); a file that can't be read or decoded,
+    or a CSV that can't be parsed, is a ValidationError naming the file, however far into it."""
+    try:
+        stream = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ValidationError("file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    with stream:
+        try:
+            yield stream
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ValidationError("file", f"is not a UTF-8 text or CSV file ({type(exc).__name__})") from None
 
 
 def repair(path: Path) -> None:
