@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import validation
 from .bulk_files import BATCH_COLUMNS as COLUMNS
+from .bulk_files import BATCH_CONCURRENCY, BATCH_SUFFIX
 from .bulk_files import BATCH_REQUIRED as REQUIRED
-from .bulk_files import BATCH_SUFFIX
 from .errors import OutcomeUnknownError, PaySsamError, ValidationError
 from .ids import new_bill_id
+from .progress import table
 from .records import LineSet, Writer, open_source, optional_path, path_argument, read_lines
 from .redaction import mask_name, mask_phone
 
@@ -38,7 +39,8 @@ OUTPUT_COLUMNS = ("line", "bill_id", "outcome", "short_url", "error", "message")
 SETTLED = ("sent", "recovered")
 """Outcomes a later run leaves alone. `failed` and `unknown` rows are sent again as resumed writes (read back
 first when PaySsam says the bill exists, so never twice): a fixed row or a passing outage then goes through."""
-_CHECK_ID = "A" * 20
+_CHECK_ID = "A" * validation.BILL_ID_MAX
+"""A stand-in id for a row that leaves its id to be made: the send is checked whole with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,10 @@ class BatchReport:
         """Every row of the file is sent (or proved sent), by this run or an earlier one."""
         settled = sum(count for name, count in self.outcomes.items() if name in SETTLED)
         return self.already_settled + settled == self.rows
+
+    def table(self) -> str:
+        """The counts as a small table for people."""
+        return table([*self.outcomes.items(), ("earlier runs", self.already_settled), ("rows", self.rows)])
 
 
 def default_output(source: Path) -> Path:
@@ -232,7 +238,7 @@ def plan_lines(rows: list[Row], settled: LineSet) -> Iterator[str]:
 
 @dataclass(slots=True)
 class _Journal:
-    """`<output>.ids`: each row's bill id, written before the row is sent."""
+    """`<output>.ids`: each row's bill id, written before the row is sent (what earlier runs wrote is read once)."""
 
     writer: Writer
     ids: dict[int, str]
@@ -274,29 +280,14 @@ def _jobs(rows: list[Row], earlier: Earlier, journal: _Journal) -> Iterator[_Job
         cut_short = journal.starts[row.line] > earlier.results[row.line]
         resumed = cut_short or earlier.last.get(row.line) == "unknown"
         journal.writer.write({"line": row.line, "bill_id": bill_id})
-        journal.ids[row.line] = bill_id
-        journal.starts[row.line] += 1
         yield _Job(row, bill_id, resumed=resumed)
 
 
 def _record(job: _Job, result: SentBill | PaySsamError) -> dict[str, Any]:
     record: dict[str, Any] = {"line": job.row.line, "bill_id": job.bill_id}
-    if isinstance(result, OutcomeUnknownError):
-        return {
-            **record,
-            "outcome": "unknown",
-            "short_url": None,
-            "error": type(result).__name__,
-            "message": str(result),
-        }
     if isinstance(result, PaySsamError):
-        return {
-            **record,
-            "outcome": "failed",
-            "short_url": None,
-            "error": type(result).__name__,
-            "message": str(result),
-        }
+        outcome = "unknown" if isinstance(result, OutcomeUnknownError) else "failed"
+        return {**record, "outcome": outcome, "short_url": None, "error": type(result).__name__, "message": str(result)}
     outcome = "recovered" if result.recovered else "sent"
     return {**record, "outcome": outcome, "short_url": result.short_url, "error": None, "message": result.message}
 
@@ -340,15 +331,39 @@ class _Rate:
             return start - now
 
 
+class _Run:
+    """One run's files and counts: jobs are journaled as they are taken, results written as they end."""
+
+    def __init__(self, batch: Batch, progress: Progress | None) -> None:
+        self.journal = _Journal.open(batch.output)
+        self.writer = Writer(batch.output, OUTPUT_COLUMNS, batch.csv_output)
+        self.jobs = _jobs(batch.rows, batch.earlier, self.journal)
+        self.outcomes: Counter[str] = Counter()
+        self.progress = progress
+
+    def finish(self, job: _Job, result: SentBill | PaySsamError) -> None:
+        record = _record(job, result)
+        self.writer.write(record)
+        self.outcomes[record["outcome"]] += 1
+        if self.progress is not None:
+            self.progress.update(record["outcome"])
+
+    def close(self) -> None:
+        self.writer.close()
+        self.journal.writer.close()
+
+
 @dataclass(slots=True)
 class Batch:
-    """One run over a file: its rows (checked), where results go, and what earlier runs settled."""
+    """One run over a file: its rows (checked), where results go, how fast, and what earlier runs settled."""
 
     config: Config
     rows: list[Row]
     output: Path
     callback_url: str
     csv_output: Path | None = None
+    concurrency: int = BATCH_CONCURRENCY
+    rate: float | None = None
     earlier: Earlier = field(default_factory=Earlier)
 
     @property
@@ -356,113 +371,83 @@ class Batch:
         """Rows an earlier run sent (or proved sent): this run leaves them alone."""
         return self.earlier.settled
 
+    @property
+    def already_settled(self) -> int:
+        """How many rows of the file an earlier run settled."""
+        return sum(1 for row in self.rows if row.line in self.settled)
+
     @classmethod
     def prepare(
         cls,
         config: Config,
-        source: str | Path,
-        output: str | Path | None,
+        source: object,
+        output: object,
         callback_url: object,
-        csv_output: str | Path | None,
+        csv_output: object,
+        concurrency: object = BATCH_CONCURRENCY,
+        rate: object = None,
     ) -> Batch:
-        """Read and check every row (BatchRefusedError lists all problems); nothing is sent."""
+        """Check the arguments and every row (BatchRefusedError lists all problems); nothing is sent."""
         path = path_argument("file", source)
         rows, problems = load(path)
         check(config, rows, problems, callback_url)
         out = optional_path("output", output) or default_output(path)
-        return cls(config, rows, out, str(callback_url), optional_path("csv_output", csv_output), Earlier.read(out))
+        return cls(
+            config,
+            rows,
+            out,
+            str(callback_url),
+            optional_path("csv_output", csv_output),
+            validation.concurrency(concurrency),
+            validation.rate(rate),
+            Earlier.read(out),
+        )
 
     def report(self, outcomes: Counter[str]) -> BatchReport:
-        already = sum(1 for row in self.rows if row.line in self.settled)
-        return BatchReport(rows=len(self.rows), already_settled=already, outcomes=outcomes, output=self.output)
+        return BatchReport(
+            rows=len(self.rows), already_settled=self.already_settled, outcomes=outcomes, output=self.output
+        )
 
-    def run_sync(self, client: PaySsam, concurrency: int, rate: float | None, progress: Progress | None) -> BatchReport:
-        """Send every unsettled row with `concurrency` threads."""
-        from concurrent.futures import ThreadPoolExecutor  # only for a sync run, never for --help
+    def run_sync(self, client: PaySsam, progress: Progress | None) -> BatchReport:
+        """Send every unsettled row with the blocking client's threads."""
+        limiter = _Rate(self.rate)
 
-        lock, taking = threading.Lock(), threading.Lock()
-        journal = _Journal.open(self.output)
-        outcomes: Counter[str] = Counter()
-        limiter = _Rate(rate)
-        jobs = _jobs(self.rows, self.earlier, journal)
-        with Writer(self.output, OUTPUT_COLUMNS, self.csv_output) as writer, journal.writer:
+        def send(job: _Job) -> SentBill | PaySsamError:
+            time.sleep(limiter.delay())
+            try:
+                sent: SentBill = client._write(self._write(job), resumed=job.resumed)
+            except PaySsamError as exc:
+                return exc
+            return sent
 
-            def worker() -> None:
-                while True:
-                    with taking:
-                        job = next(jobs, None)
-                    if job is None:
-                        return
-                    time.sleep(limiter.delay())
-                    result: SentBill | PaySsamError
-                    try:
-                        result = client._write(self._write(job), resumed=job.resumed)
-                    except PaySsamError as exc:
-                        result = exc
-                    self._finish(job, result, writer, outcomes, progress, lock)
+        run = _Run(self, progress)
+        try:
+            for job, result in client._map(run.jobs, send, self.concurrency):
+                run.finish(job, result)
+        finally:
+            run.close()
+        return self.report(run.outcomes)
 
-            with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payssam-batch") as pool:
-                for running in [pool.submit(worker) for _ in range(concurrency)]:
-                    running.result()
-        return self.report(outcomes)
-
-    async def run_async(
-        self, client: AsyncPaySsam, concurrency: int, rate: float | None, progress: Progress | None
-    ) -> BatchReport:
-        """Send every unsettled row with `concurrency` tasks."""
+    async def run_async(self, client: AsyncPaySsam, progress: Progress | None) -> BatchReport:
+        """Send every unsettled row with the awaitable client's tasks."""
         import asyncio  # only for an async run, never for --help
 
-        lock = threading.Lock()
-        journal = _Journal.open(self.output)
-        outcomes: Counter[str] = Counter()
-        limiter = _Rate(rate)
-        jobs = _jobs(self.rows, self.earlier, journal)
-        with Writer(self.output, OUTPUT_COLUMNS, self.csv_output) as writer, journal.writer:
+        limiter = _Rate(self.rate)
 
-            async def worker() -> None:
-                for job in jobs:
-                    await asyncio.sleep(limiter.delay())
-                    result: SentBill | PaySsamError
-                    try:
-                        result = await client._write(self._write(job), resumed=job.resumed)
-                    except PaySsamError as exc:
-                        result = exc
-                    self._finish(job, result, writer, outcomes, progress, lock)
+        async def send(job: _Job) -> SentBill | PaySsamError:
+            await asyncio.sleep(limiter.delay())
+            try:
+                return await client._write(self._write(job), resumed=job.resumed)
+            except PaySsamError as exc:
+                return exc
 
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return self.report(outcomes)
+        run = _Run(self, progress)
+        try:
+            async for job, result in client._map(run.jobs, send, self.concurrency):
+                run.finish(job, result)
+        finally:
+            run.close()
+        return self.report(run.outcomes)
 
     def _write(self, job: _Job) -> Any:
         return _write_for(self.config, job.row, job.bill_id, self.callback_url)
-
-    @staticmethod
-    def _finish(
-        job: _Job,
-        result: SentBill | PaySsamError,
-        writer: Writer,
-        outcomes: Counter[str],
-        progress: Progress | None,
-        lock: threading.Lock,
-    ) -> None:
-        record = _record(job, result)
-        with lock:
-            writer.write(record)
-            outcomes[record["outcome"]] += 1
-            if progress is not None:
-                progress.update(record["outcome"])
-
-
-def check_concurrency(value: object, name: str = "concurrency", limit: int = 256) -> int:
-    """A number of workers: an int from 1 to limit."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-        raise ValidationError(name, f"must be an int from 1 to {limit}")
-    return value
-
-
-def check_rate(value: object) -> float | None:
-    """Sends per second: a positive number, or None for as fast as the concurrency allows."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise ValidationError("rate", "must be a positive number of sends per second, or None")
-    return float(value)

@@ -7,7 +7,6 @@ plain periodic lines otherwise or with --json, and resume from their own output 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 
 from . import bulk_files
@@ -17,9 +16,9 @@ TYPE_CHECKING = False  # typing is not imported at run time: `payssam --help` lo
 if TYPE_CHECKING:
     from typing import Any
 
-    from . import batch, reconcile
+    from . import batch
     from .cli import Connector, Outcome
-    from .progress import Progress
+    from .client import AsyncPaySsam
 
 Adder = Callable[..., argparse.ArgumentParser]
 OPTIONAL = [column for column in bulk_files.BATCH_COLUMNS if column not in bulk_files.BATCH_REQUIRED]
@@ -34,12 +33,6 @@ def _rate(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError("a rate must be positive")
     return value
-
-
-def _progress(label: str, total: int, done: int, as_json: bool) -> Progress:
-    from .progress import Progress
-
-    return Progress(label, total, bar=sys.stderr.isatty() and not as_json, done=done)
 
 
 def add_commands(commands: Any, add: Adder) -> None:
@@ -94,35 +87,23 @@ def _add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
 def _send_batch(args: argparse.Namespace, connect: Connector) -> Outcome:
     """Check every row; then send (or, with --dry-run, print the plan)."""
     import asyncio  # here, not at the top: `payssam --help` stays quick
-    from collections import Counter
 
+    return asyncio.run(_send_batch_on(args, connect.asynchronous()))
+
+
+async def _send_batch_on(args: argparse.Namespace, client: AsyncPaySsam) -> Outcome:
     from . import batch
     from .cli import EXIT_API, EXIT_OK, Outcome
+    from .progress import on_stderr
 
-    client = connect.asynchronous()
-    try:
-        job = batch.Batch.prepare(client._config, args.file, args.output, args.callback_url, args.csv_output)
-        workers, per_second = batch.check_concurrency(args.concurrency), batch.check_rate(args.rate)
-    except BaseException:
-        asyncio.run(client.close())  # refused before sending: the client's connections are still released
-        raise
-    report = job.report(Counter())
-    if args.dry_run:
-        asyncio.run(client.close())
-        lines = list(batch.plan_lines(job.rows, job.settled))
-        to_send = len(job.rows) - report.already_settled
-        won = sum(int(row.price) for row in job.rows if row.line not in job.settled)
-        summary = (
-            f"{len(job.rows)} rows checked: {to_send} to send ({won:,} won), {report.already_settled} already settled"
+    async with client:  # released whatever happens, a refused file included
+        job = batch.Batch.prepare(
+            client._config, args.file, args.output, args.callback_url, args.csv_output, args.concurrency, args.rate
         )
-        data = {"rows": len(job.rows), "to_send": to_send, "already_settled": report.already_settled, "plan": lines}
-        return Outcome(data=data, text="\n".join([*lines, summary]), status=EXIT_OK)
-    shown = _progress("send-batch", len(job.rows), report.already_settled, args.json)
-    try:
-        report = asyncio.run(_send_all(client, job, workers, per_second, shown))
-    finally:
-        shown.close()
-    table = _table([*report.outcomes.items(), ("earlier runs", report.already_settled), ("rows", report.rows)])
+        if args.dry_run:
+            return _plan(job)
+        with on_stderr("send-batch", len(job.rows), job.already_settled, plain=args.json) as shown:
+            report = await job.run_async(client, shown)
     data = {
         "rows": report.rows,
         "already_settled": report.already_settled,
@@ -131,38 +112,39 @@ def _send_batch(args: argparse.Namespace, connect: Connector) -> Outcome:
         "complete": report.complete,
     }
     return Outcome(
-        data=data, text=f"{table}\nresults: {report.output}", status=EXIT_OK if report.complete else EXIT_API
+        data=data, text=f"{report.table()}\nresults: {report.output}", status=EXIT_OK if report.complete else EXIT_API
     )
 
 
-async def _send_all(
-    client: Any, job: batch.Batch, workers: int, rate: float | None, shown: Progress
-) -> batch.BatchReport:
-    async with client:
-        result: batch.BatchReport = await job.run_async(client, workers, rate, shown)
-        return result
+def _plan(job: batch.Batch) -> Outcome:
+    """What a run would do, and nothing sent."""
+    from . import batch
+    from .cli import EXIT_OK, Outcome
+
+    lines = list(batch.plan_lines(job.rows, job.settled))
+    to_send = len(job.rows) - job.already_settled
+    won = sum(int(row.price) for row in job.rows if row.line not in job.settled)
+    summary = f"{len(job.rows)} rows checked: {to_send} to send ({won:,} won), {job.already_settled} already settled"
+    data = {"rows": len(job.rows), "to_send": to_send, "already_settled": job.already_settled, "plan": lines}
+    return Outcome(data=data, text="\n".join([*lines, summary]), status=EXIT_OK)
 
 
 def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
     """Read every id back, write one line each, count by state."""
     import asyncio
 
-    from . import batch, reconcile
-    from .cli import EXIT_API, EXIT_OK, Outcome
+    return asyncio.run(_reconcile_on(args, connect.asynchronous()))
 
-    client = connect.asynchronous()
-    try:
-        run = reconcile.Reconcile.prepare(args.file, args.output, args.column, args.csv_output)
-        workers = batch.check_concurrency(args.concurrency)
-        total = run.total()
-    except BaseException:
-        asyncio.run(client.close())
-        raise
-    shown = _progress("reconcile", total, run.already_done, args.json)
-    try:
-        report = asyncio.run(_reconcile_all(client, run, workers, shown))
-    finally:
-        shown.close()
+
+async def _reconcile_on(args: argparse.Namespace, client: AsyncPaySsam) -> Outcome:
+    from . import reconcile
+    from .cli import EXIT_API, EXIT_OK, Outcome
+    from .progress import on_stderr
+
+    async with client:
+        run = reconcile.Reconcile.prepare(args.file, args.output, args.column, args.csv_output, args.concurrency)
+        with on_stderr("reconcile", run.total(), run.already_done, plain=args.json) as shown:
+            report = await reconcile.run_async(client, run, shown)
     data = {
         "states": dict(report.states),
         "errors": dict(report.errors),
@@ -174,18 +156,3 @@ def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
     return Outcome(
         data=data, text=f"{report.table()}\nresults: {report.output}", status=EXIT_OK if report.complete else EXIT_API
     )
-
-
-async def _reconcile_all(
-    client: Any, run: reconcile.Reconcile, workers: int, shown: Progress
-) -> reconcile.ReconcileReport:
-    from . import reconcile
-
-    async with client:
-        report: reconcile.ReconcileReport = await reconcile.run_async(client, run, workers, shown)
-        return report
-
-
-def _table(rows: list[tuple[str, int]]) -> str:
-    width = max(len(name) for name, _ in rows)
-    return "\n".join(f"{name:<{width}}  {count:>8}" for name, count in rows)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import sys
 import time
 import urllib.request
-from collections import Counter
-from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from . import batch, bulk_files, operations, reconcile
+from . import batch, bulk_files, operations, reconcile, validation
 from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
 from .deadlines import Deadlines, for_loop
 from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
@@ -53,7 +52,7 @@ logger = logging.getLogger("payssam")
 logger.addHandler(logging.NullHandler())
 
 Result = TypeVar("Result")
-Key = TypeVar("Key")
+Item = TypeVar("Item")
 _KEEP: Any = object()
 
 
@@ -67,13 +66,14 @@ def _env_proxy(base_url: str) -> str | None:
     return proxy
 
 
-def _progress(label: str, total: int, done: int, shown: bool) -> Progress | None:
-    """A progress display for bulk work when asked: a bar on a terminal, plain lines otherwise."""
+def _progress(label: str, total: Callable[[], int], done: int, shown: bool) -> AbstractContextManager[Progress | None]:
+    """A progress display for bulk work when asked (a bar on a terminal, plain lines otherwise), closed at the end;
+    the total is counted only then."""
     if not shown:
-        return None
-    from .progress import Progress
+        return nullcontext()
+    from .progress import on_stderr
 
-    return Progress(label, total, bar=sys.stderr.isatty(), done=done)
+    return on_stderr(label, total(), done)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -397,25 +397,31 @@ class PaySsam(_ClientBase):
         The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
         is tried again per the client's retry policy; a failed read is yielded, not raised.
         """
-        workers = batch.check_concurrency(concurrency)
+        workers = validation.concurrency(concurrency)
         self._check_open()
-        return _unkeyed(self._read_keyed(((bill_id, bill_id) for bill_id in bill_ids), workers))
+        return self._map(bill_ids, self._read_one, workers)
 
-    def _read_keyed(self, pairs: Iterable[tuple[Key, str]], concurrency: int) -> Iterator[tuple[Key, str, Any]]:
-        """(key, bill_id, status or error) for every (key, bill_id), at most `concurrency` reads in flight."""
+    def _map(
+        self, items: Iterable[Item], work: Callable[[Item], Result], concurrency: int
+    ) -> Iterator[tuple[Item, Result]]:
+        """(item, work(item)) for every item as each ends, at most `concurrency` in flight on threads.
+
+        Items are taken from the iterable only when a thread is free for them, in this thread.
+        """
         self._check_open()
-        source = iter(pairs)
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payssam-read") as pool:
-            pending: dict[Future[Any], tuple[Key, str]] = {}
+        source = iter(items)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payssam") as pool:
+            pending: dict[Future[Result], Item] = {}
             while True:
-                while len(pending) < concurrency and (pair := next(source, None)) is not None:
-                    pending[pool.submit(self._read_one, pair[1])] = pair
+                for item in source:
+                    pending[pool.submit(work, item)] = item
+                    if len(pending) == concurrency:
+                        break
                 if not pending:
                     return
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    key, bill_id = pending.pop(future)
-                    yield key, bill_id, future.result()
+                    yield pending.pop(future), future.result()
 
     def _read_one(self, bill_id: str) -> BillStatus | PaySsamError:
         try:
@@ -436,14 +442,9 @@ class PaySsam(_ClientBase):
     ) -> batch.BatchReport:
         """Send every bill of a CSV file exactly once; resumable (see payssam.batch). Every row is checked first:
         BatchRefusedError lists every problem and nothing is sent."""
-        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output)
-        workers, per_second = batch.check_concurrency(concurrency), batch.check_rate(rate)
-        shown = _progress("send-batch", len(job.rows), job.report(Counter()).already_settled, progress)
-        try:
-            return job.run_sync(self, workers, per_second, shown)
-        finally:
-            if shown is not None:
-                shown.close()
+        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
+        with _progress("send-batch", lambda: len(job.rows), job.already_settled, progress) as shown:
+            return job.run_sync(self, shown)
 
     def reconcile(
         self,
@@ -457,14 +458,9 @@ class PaySsam(_ClientBase):
     ) -> reconcile.ReconcileReport:
         """Read back every bill id of a file (one per line, or a CSV column), writing one line each to output;
         resumable; returns the counts by state and errors by class."""
-        run = reconcile.Reconcile.prepare(file, output, column, csv_output)
-        workers = batch.check_concurrency(concurrency)
-        shown = _progress("reconcile", run.total(), run.already_done, progress) if progress else None
-        try:
-            return reconcile.run_sync(self, run, workers, shown)
-        finally:
-            if shown is not None:
-                shown.close()
+        run = reconcile.Reconcile.prepare(file, output, column, csv_output, concurrency)
+        with _progress("reconcile", run.total, run.already_done, progress) as shown:
+            return reconcile.run_sync(self, run, shown)
 
     def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
@@ -661,23 +657,23 @@ class AsyncPaySsam(_ClientBase):
         The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
         is tried again per the client's retry policy; a failed read is yielded, not raised.
         """
-        workers = batch.check_concurrency(concurrency)
+        workers = validation.concurrency(concurrency)
         self._check_open()
-        return _aunkeyed(self._read_keyed(((bill_id, bill_id) for bill_id in bill_ids), workers))
+        return self._map(bill_ids, self._read_one, workers)
 
-    async def _read_keyed(
-        self, pairs: Iterable[tuple[Key, str]], concurrency: int
-    ) -> AsyncIterator[tuple[Key, str, Any]]:
-        """(key, bill_id, status or error) for every (key, bill_id): `concurrency` workers share the pairs."""
+    async def _map(
+        self, items: Iterable[Item], work: Callable[[Item], Awaitable[Result]], concurrency: int
+    ) -> AsyncIterator[tuple[Item, Result]]:
+        """(item, await work(item)) for every item as each ends: `concurrency` tasks share the items."""
         self._check_open()
-        source = iter(pairs)
-        results: asyncio.Queue[tuple[Key, str, Any] | BaseException | None] = asyncio.Queue(maxsize=concurrency)
+        source = iter(items)
+        results: asyncio.Queue[tuple[Item, Result] | BaseException | None] = asyncio.Queue(maxsize=concurrency)
 
         async def worker() -> None:
             try:
-                for key, bill_id in source:
-                    await results.put((key, bill_id, await self._read_one(bill_id)))
-            except Exception as exc:  # the ids' source failed (a file gone, a bad column): the caller gets it
+                for item in source:
+                    await results.put((item, await work(item)))
+            except Exception as exc:  # the items' source failed (a file gone, a bad column): the caller gets it
                 await results.put(exc)
                 return
             await results.put(None)
@@ -717,14 +713,9 @@ class AsyncPaySsam(_ClientBase):
     ) -> batch.BatchReport:
         """Send every bill of a CSV file exactly once; resumable (see payssam.batch). Every row is checked first:
         BatchRefusedError lists every problem and nothing is sent."""
-        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output)
-        workers, per_second = batch.check_concurrency(concurrency), batch.check_rate(rate)
-        shown = _progress("send-batch", len(job.rows), job.report(Counter()).already_settled, progress)
-        try:
-            return await job.run_async(self, workers, per_second, shown)
-        finally:
-            if shown is not None:
-                shown.close()
+        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
+        with _progress("send-batch", lambda: len(job.rows), job.already_settled, progress) as shown:
+            return await job.run_async(self, shown)
 
     async def reconcile(
         self,
@@ -738,14 +729,9 @@ class AsyncPaySsam(_ClientBase):
     ) -> reconcile.ReconcileReport:
         """Read back every bill id of a file (one per line, or a CSV column), writing one line each to output;
         resumable; returns the counts by state and errors by class."""
-        run = reconcile.Reconcile.prepare(file, output, column, csv_output)
-        workers = batch.check_concurrency(concurrency)
-        shown = _progress("reconcile", run.total(), run.already_done, progress) if progress else None
-        try:
-            return await reconcile.run_async(self, run, workers, shown)
-        finally:
-            if shown is not None:
-                shown.close()
+        run = reconcile.Reconcile.prepare(file, output, column, csv_output, concurrency)
+        with _progress("reconcile", run.total, run.already_done, progress) as shown:
+            return await reconcile.run_async(self, run, shown)
 
     async def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
@@ -760,13 +746,3 @@ class AsyncPaySsam(_ClientBase):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-
-def _unkeyed(keyed: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, BillStatus | PaySsamError]]:
-    for _, bill_id, result in keyed:
-        yield bill_id, result
-
-
-async def _aunkeyed(keyed: AsyncIterator[tuple[str, str, Any]]) -> AsyncIterator[tuple[str, BillStatus | PaySsamError]]:
-    async for _, bill_id, result in keyed:
-        yield bill_id, result

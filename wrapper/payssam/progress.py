@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, Self
 
 PLAIN_EVERY = 2.0
 """Seconds between plain progress lines."""
@@ -68,3 +69,22 @@ class Progress:
             self._bar.close()
         else:
             self._line()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def on_stderr(label: str, total: int, done: int, *, plain: bool = False) -> Progress:
+    """Progress on stderr: a live bar on a terminal (unless plain is asked), periodic lines otherwise."""
+    return Progress(label, total, bar=sys.stderr.isatty() and not plain, done=done)
+
+
+def table(rows: list[tuple[str, int]]) -> str:
+    """Counts as a small two-column table for people."""
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {count:>8}" for name, count in rows)

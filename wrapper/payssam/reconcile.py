@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import errors, validation
 from .bulk_files import RECONCILE_SUFFIX
-from .errors import PaySsamError, ValidationError
+from .errors import PaySsamError, ProtocolError, TransportError, ValidationError
+from .progress import table
 from .records import LineSet, Writer, open_source, optional_path, path_argument, read_lines
 
 if TYPE_CHECKING:
@@ -62,8 +64,7 @@ class ReconcileReport:
             rows.append(("earlier runs", self.already_done))
         if self.earlier_errors:
             rows.append(("  of which errors", self.earlier_errors))
-        width = max(len(name) for name, _ in rows)
-        return "\n".join(f"{name:<{width}}  {count:>8}" for name, count in rows)
+        return table(rows)
 
 
 def default_output(source: Path) -> Path:
@@ -94,8 +95,11 @@ def count(source: Path, column: str | None = None) -> int:
     return sum(1 for _ in ids(source, column))
 
 
-RETRIED = frozenset({"TransportError", "TransportTimeoutError", "ProtocolError"})
-"""Errors that are no answer about the bill: a later run reads those lines again (the newer line counts)."""
+def _no_answer(error: object) -> bool:
+    """An error class name (from an output line) that is no answer about the bill, such as a timeout: a later run
+    reads that line again (the newer line counts)."""
+    named = getattr(errors, error, None) if isinstance(error, str) else None
+    return isinstance(named, type) and issubclass(named, TransportError | ProtocolError)
 
 
 def done_lines(output: Path) -> tuple[LineSet, int, int]:
@@ -105,7 +109,7 @@ def done_lines(output: Path) -> tuple[LineSet, int, int]:
     found = errors = 0
     for record in read_lines(output):
         error = record.get("error")
-        if error in RETRIED:
+        if _no_answer(error):
             continue
         done.add(record["line"])
         found += 1
@@ -138,19 +142,23 @@ class Reconcile:
     output: Path
     column: str | None
     csv_output: Path | None
+    concurrency: int
     done: LineSet
     already_done: int
     earlier_errors: int
 
     @classmethod
-    def prepare(cls, source: object, output: object, column: object, csv_output: object) -> Reconcile:
+    def prepare(
+        cls, source: object, output: object, column: object, csv_output: object, concurrency: object
+    ) -> Reconcile:
         """Check the arguments and read what an earlier run wrote; nothing is read from PaySsam yet."""
         path = path_argument("file", source)
         if column is not None and (not isinstance(column, str) or not column):
             raise ValidationError("column", "must be a column name")
         out = optional_path("output", output) or default_output(path)
         done, already, errors = done_lines(out)
-        return cls(path, out, column, optional_path("csv_output", csv_output), done, already, errors)
+        csv_path = optional_path("csv_output", csv_output)
+        return cls(path, out, column, csv_path, validation.concurrency(concurrency), done, already, errors)
 
     def pending(self) -> Iterator[tuple[int, str]]:
         """The (line, id) pairs still to read."""
@@ -173,27 +181,37 @@ def tally(report: ReconcileReport, result: BillStatus | PaySsamError) -> str:
     return result.state.name
 
 
-def run_sync(client: PaySsam, run: Reconcile, concurrency: int, progress: Progress | None) -> ReconcileReport:
+def run_sync(client: PaySsam, run: Reconcile, progress: Progress | None) -> ReconcileReport:
     """Read every pending id with the blocking client's threads, one output line each."""
     report = run.report()
     with Writer(run.output, OUTPUT_COLUMNS, run.csv_output) as writer:
-        for line, bill_id, result in client._read_keyed(run.pending(), concurrency):
-            writer.write(record(line, bill_id, result))
-            label = tally(report, result)
-            if progress is not None:
-                progress.update(label)
+        for (line, bill_id), result in client._map(
+            run.pending(), lambda pair: client._read_one(pair[1]), run.concurrency
+        ):
+            _finish(report, writer, progress, line, bill_id, result)
     return report
 
 
-async def run_async(
-    client: AsyncPaySsam, run: Reconcile, concurrency: int, progress: Progress | None
-) -> ReconcileReport:
+async def run_async(client: AsyncPaySsam, run: Reconcile, progress: Progress | None) -> ReconcileReport:
     """Read every pending id with the awaitable client's tasks, one output line each."""
     report = run.report()
     with Writer(run.output, OUTPUT_COLUMNS, run.csv_output) as writer:
-        async for line, bill_id, result in client._read_keyed(run.pending(), concurrency):
-            writer.write(record(line, bill_id, result))
-            label = tally(report, result)
-            if progress is not None:
-                progress.update(label)
+        async for (line, bill_id), result in client._map(
+            run.pending(), lambda pair: client._read_one(pair[1]), run.concurrency
+        ):
+            _finish(report, writer, progress, line, bill_id, result)
     return report
+
+
+def _finish(
+    report: ReconcileReport,
+    writer: Writer,
+    progress: Progress | None,
+    line: int,
+    bill_id: str,
+    result: BillStatus | PaySsamError,
+) -> None:
+    writer.write(record(line, bill_id, result))
+    label = tally(report, result)
+    if progress is not None:
+        progress.update(label)

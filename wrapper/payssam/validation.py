@@ -147,3 +147,19 @@ def expiry(value: object, field: str = "expires_on") -> date:
     if value < datetime.now(KST).date():
         raise ValidationError(field, f"is {value.isoformat()}, already past in Korea time")
     return value
+
+
+def concurrency(value: object, limit: int = 256) -> int:
+    """A number of workers for bulk work: an int from 1 to limit."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise ValidationError("concurrency", f"must be an int from 1 to {limit}")
+    return value
+
+
+def rate(value: object) -> float | None:
+    """Sends per second: a positive number, or None for as fast as the concurrency allows."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise ValidationError("rate", "must be a positive number of sends per second, or None")
+    return float(value)
