@@ -39,7 +39,7 @@ from .errors import AlreadyCancelledError, DuplicateBillIdError, ProcessingError
 from .exchange import ACCEPT_ENCODING
 from .generated import UNSET, request_layout
 from .hashing import apply_digest, preimage
-from .protocol import decode
+from .protocol import Model, decode
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 from .retries import Judgement, Verdict, Write
 from .states import BillState
@@ -81,12 +81,33 @@ def _call(
     bill_id: str,
     endpoint: Any,
     body: Any,
-    parse: Callable[[int, bytes, float | None], Result],
+    answer: type[Model],
+    build: Callable[[Model, str], Result],
     *,
     effect: bool,
+    personal: tuple[str, ...] = (),
 ) -> Call[Result]:
-    """The generated endpoint's request for body, with our headers, serialised once."""
+    """The generated endpoint's request for body, with our headers, serialised once; its answer is read as the
+    `answer` model and built into the result (personal data, such as the customer's name, kept out of errors)."""
     method, path, data = request_layout(endpoint, body)
+    secrets = config.secrets
+
+    def result(model: Model) -> Result:
+        return build(model, bill_id)
+
+    def parse(status: int, content: bytes, retry_after: float | None) -> Result:
+        return decode(
+            status,
+            content,
+            answer,
+            result,
+            bill_id=bill_id,
+            secrets=secrets,
+            effect=effect,
+            retry_after=retry_after,
+            personal=personal,
+        )
+
     return Call(
         operation=operation,
         bill_id=bill_id,
@@ -99,30 +120,11 @@ def _call(
     )
 
 
-def _digest(config: Config, preimage: str) -> str:
-    """The configured digest of the preimage, checked: 64 lowercase hex characters or nothing is sent."""
-    return apply_digest(config.digest, preimage)
-
-
 def read(config: Config, bill_id: object) -> Call[BillStatus]:
     """POST /if/bill/read: one bill's payment state."""
     bid = validation.bill_id(bill_id)
     body = BillReq(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill_id=bid)
-    secrets = config.secrets
-
-    def parse(status: int, content: bytes, retry_after: float | None) -> BillStatus:
-        return decode(
-            status,
-            content,
-            Approval,
-            lambda model: results.bill_status(model, bid),
-            bill_id=bid,
-            secrets=secrets,
-            effect=False,
-            retry_after=retry_after,
-        )
-
-    return _call(config, "read_bill", bid, read_bill, body, parse, effect=False)
+    return _call(config, "read_bill", bid, read_bill, body, Approval, results.bill_status, effect=False)
 
 
 def cancel(config: Config, bill_id: object, price: object) -> Write[Cancellation]:
@@ -134,22 +136,9 @@ def cancel(config: Config, bill_id: object, price: object) -> Write[Cancellation
         member=config.member,
         merchant=config.merchant,
         bill_id=bid,
-        hash_=_digest(config, preimage(bid, amount)),
+        hash_=apply_digest(config.digest, preimage(bid, amount)),
         price=amount,
     )
-    secrets = config.secrets
-
-    def parse(status: int, content: bytes, retry_after: float | None) -> Cancellation:
-        return decode(
-            status,
-            content,
-            CancelBill,
-            lambda model: results.cancellation(model, bid),
-            bill_id=bid,
-            secrets=secrets,
-            effect=True,
-            retry_after=retry_after,
-        )
 
     def judge(status: BillStatus | None) -> Judgement[Cancellation]:
         if status is None or status.state is not BillState.CANCELLED:
@@ -167,7 +156,7 @@ def cancel(config: Config, bill_id: object, price: object) -> Write[Cancellation
         )
         return Judgement(Verdict.DONE, result=recovered)
 
-    call = _call(config, "cancel_bill", bid, bill_cancel, body, parse, effect=True)
+    call = _call(config, "cancel_bill", bid, bill_cancel, body, CancelBill, results.cancellation, effect=True)
     return Write(call, lambda: read(config, bid), judge, AlreadyCancelledError)
 
 
@@ -192,7 +181,7 @@ def send(
     bill = SendBill(
         bill_id=bid,
         callback_url=validation.callback_url(callback_url),
-        hash_=_digest(config, preimage(bid, amount, mobile)),
+        hash_=apply_digest(config.digest, preimage(bid, amount, mobile)),
         member_nm=name,
         phone=mobile,
         price=amount,
@@ -202,21 +191,6 @@ def send(
         expire_dt=UNSET if expires_on is None else validation.expiry(expires_on),
     )
     body = SendBillReq(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill=bill)
-    # The customer's name is personal data: kept out of error texts and excerpts if echoed back.
-    secrets, personal = config.secrets, (name,)
-
-    def parse(status: int, content: bytes, retry_after: float | None) -> SentBill:
-        return decode(
-            status,
-            content,
-            SentBillModel,
-            lambda model: results.sent_bill(model, bid),
-            bill_id=bid,
-            secrets=secrets,
-            personal=personal,
-            effect=True,
-            retry_after=retry_after,
-        )
 
     def judge(status: BillStatus | None) -> Judgement[SentBill]:
         if status is None:
@@ -228,7 +202,10 @@ def send(
         recovered = SentBill(bill_id=bid, short_url=None, message="", raw=None, recovered=True)
         return Judgement(Verdict.DONE, result=recovered)
 
-    call = _call(config, "send_bill", bid, make_url_n_talk, body, parse, effect=True)
+    # The customer's name is personal data: kept out of error texts and excerpts if echoed back.
+    call = _call(
+        config, "send_bill", bid, make_url_n_talk, body, SentBillModel, results.sent_bill, effect=True, personal=(name,)
+    )
     return Write(call, lambda: read(config, bid), judge, DuplicateBillIdError)
 
 
@@ -236,21 +213,7 @@ def resend(config: Config, bill_id: object) -> Call[Resend]:
     """POST /if/bill/resend: send an unpaid bill's KakaoTalk message again."""
     bid = validation.bill_id(bill_id)
     body = BillReq3P(apikey=config.apikey.reveal(), member=config.member, merchant=config.merchant, bill_id=bid)
-    secrets = config.secrets
-
-    def parse(status: int, content: bytes, retry_after: float | None) -> Resend:
-        return decode(
-            status,
-            content,
-            BillResult,
-            lambda model: results.resend(model, bid),
-            bill_id=bid,
-            secrets=secrets,
-            effect=True,
-            retry_after=retry_after,
-        )
-
-    return _call(config, "resend_bill", bid, resend_bill, body, parse, effect=True)
+    return _call(config, "resend_bill", bid, resend_bill, body, BillResult, results.resend, effect=True)
 
 
 def destroy(config: Config, bill_id: object, price: object) -> Write[Destruction]:
@@ -263,26 +226,13 @@ def destroy(config: Config, bill_id: object, price: object) -> Write[Destruction
         merchant=config.merchant,
         bill_id=bid,
         price=amount,
-        hash_=_digest(config, preimage(bid, amount)),
+        hash_=apply_digest(config.digest, preimage(bid, amount)),
     )
-    secrets = config.secrets
-
-    def parse(status: int, content: bytes, retry_after: float | None) -> Destruction:
-        return decode(
-            status,
-            content,
-            BillResult,
-            lambda model: results.destruction(model, bid),
-            bill_id=bid,
-            secrets=secrets,
-            effect=True,
-            retry_after=retry_after,
-        )
 
     def judge(status: BillStatus | None) -> Judgement[Destruction]:
         if status is None or status.state is not BillState.DESTROYED:
             return Judgement(Verdict.NOT_DONE)
         return Judgement(Verdict.DONE, result=Destruction(bill_id=bid, message="", raw=None, recovered=True))
 
-    call = _call(config, "destroy_bill", bid, destroy_bill, body, parse, effect=True)
+    call = _call(config, "destroy_bill", bid, destroy_bill, body, BillResult, results.destruction, effect=True)
     return Write(call, lambda: read(config, bid), judge, ProcessingError)
