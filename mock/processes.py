@@ -1,8 +1,29 @@
-"""Stopping a server process we started: by its PID, politely first, and always waited for."""
+"""Server processes we start: reading the line that says where they listen, and stopping them by PID,
+politely first, and always waited for."""
 
 from __future__ import annotations
 
+import os
+import select
 import subprocess
+import time
+
+
+def first_line(process: subprocess.Popen[bytes], timeout: float = 30.0) -> str:
+    """What the process printed up to its first newline, or before EOF or the timeout (its stdout is a pipe)."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    data = b""
+    while b"\n" not in data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8", errors="replace")
 
 
 def stop(process: subprocess.Popen[bytes] | subprocess.Popen[str], grace: float = 5.0) -> int | None:

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -54,7 +53,7 @@ from payssam.reconcile import ReconcileReport
 from payssam_sim import Simulator
 
 from conftest import APIKEY, MEMBER, MERCHANT
-from processes import stop
+from processes import first_line, stop
 
 MODES = ["sync", "async"]
 BASE = "http://127.0.0.1"
@@ -1047,23 +1046,6 @@ class Served:
         return env
 
 
-def first_line(process: subprocess.Popen[bytes], timeout: float = WAIT) -> str:
-    """The first line a process prints, or what it printed before EOF or the timeout."""
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
-    deadline = time.monotonic() + timeout
-    data = b""
-    while b"\n" not in data:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-            break
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode("utf-8", errors="replace")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`payssam sim --port 0 --quiet` with hourly callback retries, stopped by PID; it must exit cleanly."""
@@ -1072,7 +1054,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with stderr.open("wb") as sink:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=sink)
     try:
-        line = first_line(process)
+        line = first_line(process, WAIT)
         match = LISTENING.search(line)
         assert match is not None, f"the simulator did not start: {line!r} {stderr.read_text(errors='replace')}"
         running = Served(process, match[1], stderr)

@@ -36,7 +36,7 @@ import pytest
 from payssam import bill_hash
 
 from conftest import APIKEY, MEMBER, MERCHANT, ROOT
-from processes import stop
+from processes import first_line, stop
 
 HOST = "127.0.0.1"
 JSON = "application/json"
@@ -121,23 +121,6 @@ def sim_env() -> dict[str, str]:
     for name in ("PAYSSAM_SIM_APIKEY", "PAYSSAM_SIM_MEMBER", "PAYSSAM_SIM_MERCHANT"):
         env.pop(name, None)
     return env
-
-
-def first_line(process: subprocess.Popen[bytes], timeout: float = 30.0) -> str:
-    """The first line the process prints, or what it printed before EOF or the timeout."""
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
-    deadline = time.monotonic() + timeout
-    data = b""
-    while b"\n" not in data:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-            break
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode("utf-8", errors="replace")
 
 
 def start_sim(directory: Path, *flags: str) -> Sim:

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .contract import BodyError, json_type
+from .contract import VENDOR_PATHS, BodyError, json_type
 
-MAX_BODY = 1 << 20
 FAULT_CODE = re.compile(r"[0-9]{4}")
-OPERATIONS = ("send", "read", "cancel", "destroy", "resend")
+OPERATIONS = tuple(VENDOR_PATHS)
 PAY_TYPES = ("CARD_VAN", "KEYIN", "OFFLINE_CARD", "OFFLINE_CASH")
 CARD_ISSUERS: dict[str, tuple[str, str]] = {
     "비씨카드": ("01", "910003"),

@@ -69,13 +69,6 @@ def _pattern(validator: Validator, pattern: str, instance: object, schema: Mappi
         yield SchemaError("pattern")
 
 
-def _type(validator: Validator, types: str, instance: object, schema: Mapping[str, Any]) -> Iterator[SchemaError]:
-    """Draft 4 `type`, plus OpenAPI 3.0's `nullable: true`."""
-    if instance is None and schema.get("nullable") is True:
-        return
-    yield from validators.Draft4Validator.VALIDATORS["type"](validator, types, instance, schema)
-
-
 FORMATS = FormatChecker(formats=())
 
 
@@ -102,10 +95,6 @@ def _is_uri(instance: object) -> bool:
 EcmaValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
     Draft4Validator, {"pattern": _pattern}
 )
-ContractValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
-    EcmaValidator, {"type": _type}
-)
-"""With OpenAPI 3.0's `nullable`; the plain one is used when no request schema has it (it is faster)."""
 
 
 def load() -> dict[str, Any]:
@@ -162,7 +151,6 @@ def _problem(error: SchemaError) -> str:
 class RequestRules:
     """One operation's request schema, compiled."""
 
-    path: str
     schema: Mapping[str, Any]
     validator: Validator
 
@@ -175,12 +163,11 @@ class RequestRules:
 
 @cache
 def request_rules() -> Mapping[str, RequestRules]:
-    """Every vendor operation's request rules, by operation name."""
+    """Every vendor operation's request rules, by path."""
     spec = load()
     rules: dict[str, RequestRules] = {}
-    for operation, path in VENDOR_PATHS.items():
+    for path in VENDOR_PATHS.values():
         content = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
         schema = resolve(spec, content["schema"])
-        kind = ContractValidator if '"nullable"' in json.dumps(schema) else EcmaValidator
-        rules[operation] = RequestRules(path, schema, kind(schema, format_checker=FORMATS))
+        rules[path] = RequestRules(schema, EcmaValidator(schema, format_checker=FORMATS))
     return rules

@@ -21,7 +21,7 @@ import httpx
 
 from . import bodies, contract, fidelity
 from .contract import BodyError
-from .delivery import Deliveries
+from .delivery import Deliveries, is_loopback
 from .httpserver import HttpServer
 from .ledger import SANDBOX_CREDENTIALS, STATE_NAMES, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
 from .messages import HTML_TYPE, Request, Response, error_response, json_response
@@ -72,20 +72,7 @@ _HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
 
 def is_loopback_host(header: str | None) -> bool:
     """A Host header naming this machine (localhost or a loopback address, any port): guards DNS rebinding."""
-    if not header or not _HOST.fullmatch(header):
-        return False
-    try:
-        host = urlsplit(f"//{header}").hostname
-    except ValueError:
-        return False
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return header is not None and _HOST.fullmatch(header) is not None and is_loopback(f"//{header}")
 
 
 def _local_target(target: str) -> bool:
@@ -159,7 +146,6 @@ class Simulator:
             contract.VENDOR_PATHS["destroy"]: lambda data, site: self._ledger.destroy(bodies.priced_request(data)),
             contract.VENDOR_PATHS["resend"]: lambda data, site: self._ledger.resend(bodies.bill_request(data)),
         }
-        self._operations = {path: name for name, path in contract.VENDOR_PATHS.items()}
         self._server: HttpServer | None = None
         self._bound_port = 0
 
@@ -286,7 +272,7 @@ class Simulator:
 
     def _vendor_call(self, request: Request, path: str) -> _Answer:
         """A vendor operation: the body held to the contract (HTTP 400 otherwise), then the ledger's answer."""
-        rules = self._rules[self._operations[path]]
+        rules = self._rules[path]
         try:
             data = bodies.json_object(request.body, request.headers.get("content-type"))
             if not self.strict:

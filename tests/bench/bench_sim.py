@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import platform
-import select
 import socket
 import ssl
 import statistics
@@ -109,23 +108,6 @@ class SimProcess:
         return self.stderr.read().decode("utf-8", errors="replace")
 
 
-def first_line(stream: int, deadline: float) -> str:
-    """The first line a pipe carries, or what arrived before EOF or the deadline."""
-    data = b""
-    while b"\n" not in data:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        readable, _, _ = select.select([stream], [], [], remaining)
-        if not readable:
-            break
-        chunk = os.read(stream, 4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode("utf-8", errors="replace").split("\n", 1)[0]
-
-
 @contextlib.contextmanager
 def simulator_process() -> Iterator[SimProcess]:
     """Start the simulator on a free port, yield it once it listens, always stop it by PID."""
@@ -137,8 +119,7 @@ def simulator_process() -> Iterator[SimProcess]:
             stderr=stderr,
         )
         try:
-            assert process.stdout is not None
-            line = first_line(process.stdout.fileno(), time.monotonic() + START_TIMEOUT)
+            line = processes.first_line(process, START_TIMEOUT).split("\n", 1)[0]
             prefix = "payssam sim listening on "
             if not line.startswith(prefix):
                 stderr.seek(0)
