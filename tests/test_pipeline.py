@@ -216,11 +216,13 @@ def test_the_contract_diff_sees_fields_and_paths_come_and_go(spec: dict[str, Any
     changed = copy.deepcopy(spec)
     send = changed["components"]["schemas"]["SendBill"]
     send["properties"]["memo"] = {"type": "string"}
-    send["required"].append("product_nm") if "product_nm" not in send["required"] else None
+    assert "message" not in send["required"]
+    send["required"].append("message")
     del changed["components"]["schemas"]["SentBill"]["properties"]["shortURL"]
     del changed["paths"]["/if/bill/resend"]
     found = {(c.breaking, c.where, c.what) for c in contract_diff.compare(spec, changed)}
     assert (False, "POST /if/bill/send request bill.memo", "field added (optional)") in found
+    assert (True, "POST /if/bill/send request bill.message", "now required") in found
     assert (True, "POST /if/bill/send response shortURL", "field removed") in found
     assert (True, "POST /if/bill/resend", "operation removed") in found
     assert contract_diff.compare(spec, spec) == []
