@@ -1401,7 +1401,8 @@ def test_kill_drill_send_batch_bills_every_row_exactly_once(served: Served, tmp_
     write_csv(tmp_path / "month.csv", rows)
     output = tmp_path / "month.csv.sent.jsonl"
     command = [sys.executable, "-m", "payssam", "send-batch", "month.csv", "--callback-url", callback]
-    command += ["--concurrency", "4"]
+    # At most 100 sends a second: a run takes long enough that no kill can miss it, even on a starved machine.
+    command += ["--concurrency", "4", "--rate", "100/s"]
     kills: list[Kill] = []
 
     for round_ in range(4):

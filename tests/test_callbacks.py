@@ -363,6 +363,7 @@ REJECTIONS: list[Any] = [
     ),
     pytest.param({**READ_CANCELLED, "appr_price": "20000"}, {}, None, "price", id="cancelled-at-another-price"),
     pytest.param(READ_CANCELLED, {"appr_num": None}, None, "CANCELLED", id="cancelled-approval-without-number"),
+    pytest.param(READ_CANCELLED, {"appr_num": "30012399"}, None, "CANCELLED", id="approval-with-the-cancel-number"),
     pytest.param(READ_CANCELLED, {}, 20000, "expected price", id="cancelled-expected-price-higher"),
     pytest.param({"code": "0000", "appr_state": "D"}, {}, None, "DESTROYED", id="destroyed"),
     pytest.param({"code": "0000"}, {}, None, "UNKNOWN", id="no-state"),
@@ -386,6 +387,7 @@ async def test_disagreeing_read_back_is_rejected(
     read = ReadBack(read_answer)
     exc = await rejection(mode, parse_approval(body), read, expected_price=expected_price)
     assert reason in exc.reason
+    assert exc.bill_id == BILL_ID
     assert len(read.requests) == 1
 
 
@@ -405,7 +407,9 @@ async def test_genuine_approval_repeated_after_a_cancel_is_confirmed_as_cancelle
 
 @pytest.mark.parametrize("body", [b"\xef\xbb\xbf" + json.dumps(APPROVAL).encode(), "\ufeff" + json.dumps(APPROVAL)])
 def test_a_utf8_byte_order_mark_is_accepted(body: bytes | str) -> None:
-    assert parse_approval(body).bill_id == BILL_ID
+    approval = parse_approval(body)
+    assert (approval.bill_id, approval.price, approval.approval_number) == (BILL_ID, 10000, APPROVAL["appr_num"])
+    assert APIKEY not in repr(approval)
 
 
 @pytest.mark.parametrize("mode", MODES)

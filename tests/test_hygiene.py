@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 import payssam
-from payssam import ApprovalRejectedError, BillState, parse_approval, verify_approval
 
 from conftest import MEMBER, SANDBOX, offline_async_client, offline_client
 
@@ -535,67 +534,3 @@ def test_retry_settings_at_their_bounds_are_accepted(cls: type[payssam.PaySsam])
     assert cls(**SANDBOX, max_retries=0, backoff=payssam.Backoff(0.0, 0.0)).max_retries == 0
     assert cls(**SANDBOX, max_retries=10, backoff=payssam.Backoff(8, 8)).max_retries == 10
     assert cls(**SANDBOX).with_options(max_retries=10).max_retries == 10
-
-
-# --------------------------------------------------------------------------- callbacks
-
-APPROVAL: dict[str, Any] = {
-    "apikey": KEY,
-    "bill_id": BILL_ID,
-    "appr_state": "F",
-    "appr_pay_type": "CARD_VAN",
-    "appr_dt": "20261125143000",
-    "appr_price": str(PRICE),
-    "appr_num": "30012345",
-}
-
-
-def test_parse_approval_accepts_a_utf8_byte_order_mark() -> None:
-    body = json.dumps(APPROVAL).encode("utf-8")
-    for given in (b"\xef\xbb\xbf" + body, "\ufeff" + body.decode("utf-8"), body):
-        approval = parse_approval(given)
-        assert approval.bill_id == BILL_ID
-        assert approval.price == PRICE
-        assert approval.approval_number == "30012345"
-        assert KEY not in repr(approval)
-
-
-async def verified(mode: str, approval: payssam.Approval, answer: Mapping[str, Any]) -> payssam.BillStatus:
-    router = Router(read=ok(answer))
-    if mode == "sync":
-        return verify_approval(approval, offline_client(router, **SETTINGS))
-    return await verify_approval(approval, offline_async_client(router, **SETTINGS))
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_genuine_approval_repeated_after_a_cancel_is_confirmed_as_cancelled(mode: str) -> None:
-    status = await verified(mode, parse_approval(json.dumps(APPROVAL)), READ_CANCELLED)
-    assert status.state is BillState.CANCELLED  # acknowledge it, fulfil nothing
-    assert status.original_approval_number == "30012345"
-    assert status.price == PRICE
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_a_genuine_approval_of_a_paid_bill_is_confirmed_as_paid(mode: str) -> None:
-    status = await verified(mode, parse_approval(json.dumps(APPROVAL)), READ_PAID)
-    assert status.state is BillState.PAID
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(
-    ("forged", "read_back"),
-    [
-        pytest.param({"appr_num": "99999999"}, READ_CANCELLED, id="other-original-number"),
-        pytest.param({"appr_price": "20000"}, READ_CANCELLED, id="other-price"),
-        pytest.param({"appr_num": "30012399"}, READ_CANCELLED, id="the-cancel-number"),
-        pytest.param({"appr_num": "99999999"}, READ_PAID, id="paid-other-number"),
-        pytest.param({"appr_price": "20000"}, READ_PAID, id="paid-other-price"),
-        pytest.param({}, {**READ_CANCELLED, "appr_price": "20000"}, id="cancelled-at-another-price"),
-        pytest.param({}, READ_UNPAID, id="bill-unpaid"),
-    ],
-)
-async def test_a_forged_approval_is_rejected(mode: str, forged: dict[str, str], read_back: dict[str, Any]) -> None:
-    approval = parse_approval(json.dumps({**APPROVAL, **forged}))
-    with pytest.raises(ApprovalRejectedError) as info:
-        await verified(mode, approval, read_back)
-    assert info.value.bill_id == BILL_ID

@@ -583,20 +583,10 @@ async def test_a_bill_at_another_price_is_never_taken_as_ours(
     script = Script(**{op: [fails(httpx.ReadError)], "read": [found]})
     error = await failure(mode, script, op)
     assert type(error) is kind
+    assert (error.operation, error.bill_id) == (OPERATIONS[op], BILL_ID)  # the error says which call
     assert script.count(op) == 1  # and never sent again
     assert pauses == []
     script.check_used_up()
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("op", "found", "kind"), NOT_OURS)
-async def test_a_bill_at_another_price_error_says_which_call(
-    mode: str, op: str, found: Answer, kind: type, pauses: list[float]
-) -> None:
-    script = Script(**{op: [fails(httpx.ReadError)], "read": [found]})
-    error = await failure(mode, script, op)
-    assert type(error) is kind
-    assert (error.operation, error.bill_id) == (OPERATIONS[op], BILL_ID)
 
 
 READ_FAILURES: list[Any] = [

@@ -19,11 +19,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from receivers import Receiver
 
 from payssam import KST, bill_hash
 from payssam_sim import SANDBOX_CREDENTIALS, Credentials, Simulator
@@ -164,48 +164,6 @@ def paid_bill(vendor: Vendor, **payment: Any) -> str:
     assert vendor.send(bill_id)["code"] == "0000"
     assert pay(vendor.http, bill_id, **payment).status_code == 200
     return bill_id
-
-
-class Receiver:
-    """A tiny approval receiver on a free loopback port: answers from a script, records every body."""
-
-    def __init__(self, answers: list[tuple[int, bytes]], delay: float = 0.0) -> None:
-        self.answers = answers
-        self.bodies: list[dict[str, Any]] = []
-        self.content_types: list[str] = []
-        lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with lock:
-                    status, body = outer.answers[min(len(outer.bodies), len(outer.answers) - 1)]
-                    outer.bodies.append(json.loads(raw.decode("utf-8")))
-                    outer.content_types.append(self.headers.get("Content-Type", ""))
-                time.sleep(delay)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/payssam/approval"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
