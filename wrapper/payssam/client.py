@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +30,7 @@ from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_
 from .deadlines import Deadlines, for_loop
 from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
 from .exchange import (
+    MAX_ANSWER,
     AnswerEncodingError,
     AnswerTooLargeError,
     BoundedTransport,
@@ -40,10 +42,10 @@ from .exchange import (
 )
 from .hashing import DEFAULT_DIGEST, Digest
 from .operations import Call
-from .protocol import protocol_error
+from .protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error
 from .redaction import redact
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
-from .retries import DEFAULT_BACKOFF, Backoff, Pause, Plan, Write, read_plan, write_plan
+from .retries import DEFAULT_BACKOFF, NOT_SENT, Backoff, Pause, Plan, Write, read_plan, write_plan
 
 if TYPE_CHECKING:
     from .progress import Progress
@@ -82,11 +84,23 @@ def _retry_after(response: httpx.Response) -> float | None:
     return float(value) if value.isascii() and value.isdigit() else None
 
 
+Built = dict[int, tuple[Call[Any], httpx.Request]]
+"""Requests built during one call, by the id of their Call (held alongside, so the id stays unique)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A plan's end: its return value."""
+
+    value: Any
+
+
 class _ClientBase:
     """Configuration, the attempt's bookkeeping and error mapping shared by both clients."""
 
     _config: Config
     _owns_http: bool
+    _http: httpx.Client | httpx.AsyncClient
     _closed: bool
     _merged: tuple[Any, ...] = ()
     """(the http client's headers as raw pairs, our headers' id, both merged): reused while neither changes."""
@@ -181,24 +195,47 @@ class _ClientBase:
         return result
 
     def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
-        """The PaySsamError for an attempt that got no usable answer (status 0: no answer at all)."""
+        """The PaySsamError, caused by exc and naming the call, for an attempt that got no usable answer."""
+        error = self._no_answer(call, exc, status)
+        error.__cause__ = exc
+        return self._tag(call, error)
+
+    def _no_answer(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
+        """What an attempt that got no usable answer (status 0: no answer at all) amounts to."""
         secrets = self._config.secrets
         if isinstance(exc, AnswerTooLargeError | AnswerEncodingError | httpx.DecodingError):
-            problem = "answer is larger than 1 MiB" if isinstance(exc, AnswerTooLargeError) else str(exc)
-            if isinstance(exc, httpx.DecodingError):
+            if isinstance(exc, AnswerTooLargeError):
+                problem = f"answer is larger than {MAX_ANSWER >> 20} MiB"
+            elif isinstance(exc, httpx.DecodingError):
                 problem = "the answer's Content-Encoding could not be undone (broken compressed body)"
+            else:
+                problem = str(exc)
             return protocol_error(problem, status, b"", secrets, effect=call.effect)
         timed_out = isinstance(exc, httpx.TimeoutException | DeadlineExceededError | TimeoutError)
         if isinstance(exc, DeadlineExceededError | TimeoutError):
             detail = f"the attempt took longer than its {self._config.attempt_seconds:g} s"
         else:
             detail = redact(f"{type(exc).__name__}: {exc}", secrets)
-        unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        effect = "; it may have taken effect, read the bill to confirm" if call.effect and not unsent else ""
+        effect = f"; {MAY_HAVE_TAKEN_EFFECT}" if call.effect and not isinstance(exc, NOT_SENT) else ""
         message = f"{call.operation} got no answer from {self._config.base_url}: {detail}{effect}"
         kind = TransportTimeoutError if timed_out else TransportError
         logger.debug("payssam %s bill_id=%s: %s", call.operation, call.bill_id, type(exc).__name__)
         return kind(message)
+
+    def _step(self, plan: Plan[Any], outcome: object, built: Built) -> _Done | Pause | tuple[Call[Any], httpx.Request]:
+        """The plan's next step after `outcome`: its end, a pause (logged), or the next attempt with its request
+        (each call's request built once; `built` keeps the calls alive, so an id in it stays theirs)."""
+        try:
+            step = plan.send(outcome)
+        except StopIteration as done:
+            return _Done(done.value)
+        if isinstance(step, Pause):
+            self._pausing(step, outcome)
+            return step
+        entry = built.get(id(step.call))
+        if entry is None:
+            entry = built[id(step.call)] = (step.call, self._build(self._http, step.call))
+        return entry
 
     @staticmethod
     def _tag(call: Call[Any], error: PaySsamError) -> PaySsamError:
@@ -237,6 +274,8 @@ class PaySsam(_ClientBase):
     happen exactly once (an ambiguous failure is settled by reading the bill back); resend is never
     repeated. Every argument is checked before anything is sent: a bad one raises ValidationError.
     """
+
+    _http: httpx.Client
 
     def __init__(
         self,
@@ -353,20 +392,17 @@ class PaySsam(_ClientBase):
         outcome = self._attempt(call, request)
         if not isinstance(outcome, PaySsamError):
             return outcome
-        built = {id(call): request}
+        built: Built = {id(call): (call, request)}
         next(plan)  # the attempt just made
         while True:
-            try:
-                step = plan.send(outcome)
-            except StopIteration as done:
-                return done.value
+            step = self._step(plan, outcome, built)
+            if isinstance(step, _Done):
+                return step.value
             if isinstance(step, Pause):
-                self._pausing(step, outcome)
                 time.sleep(step.seconds)
                 outcome = None
                 continue
-            request = built.get(id(step.call)) or built.setdefault(id(step.call), self._build(self._http, step.call))
-            outcome = self._attempt(step.call, request)
+            outcome = self._attempt(*step)
 
     def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
         """One attempt within its deadline: the result, or the PaySsamError it ended with."""
@@ -382,9 +418,7 @@ class PaySsam(_ClientBase):
             finally:
                 response.close()
         except (httpx.HTTPError, DeadlineExceededError, AnswerTooLargeError, AnswerEncodingError) as exc:
-            error = self._tag(call, self._failed(call, exc, status))
-            error.__cause__ = exc
-            return error
+            return self._failed(call, exc, status)
         finally:
             reset_deadline(token)
         return self._parsed(call, response, content, started)
@@ -480,6 +514,7 @@ class PaySsam(_ClientBase):
 class AsyncPaySsam(_ClientBase):
     """Awaitable client for the PaySsam partner API v1 (the same calls and guarantees as PaySsam)."""
 
+    _http: httpx.AsyncClient
     _last_deadlines: Deadlines | None = None
 
     def __init__(
@@ -589,20 +624,17 @@ class AsyncPaySsam(_ClientBase):
         outcome = await self._attempt(call, request)
         if not isinstance(outcome, PaySsamError):
             return outcome
-        built = {id(call): request}
+        built: Built = {id(call): (call, request)}
         next(plan)  # the attempt just made
         while True:
-            try:
-                step = plan.send(outcome)
-            except StopIteration as done:
-                return done.value
+            step = self._step(plan, outcome, built)
+            if isinstance(step, _Done):
+                return step.value
             if isinstance(step, Pause):
-                self._pausing(step, outcome)
                 await anyio.sleep(step.seconds)
                 outcome = None
                 continue
-            request = built.get(id(step.call)) or built.setdefault(id(step.call), self._build(self._http, step.call))
-            outcome = await self._attempt(step.call, request)
+            outcome = await self._attempt(*step)
 
     def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
         """The watch over this loop's attempts (the last one used is kept at hand)."""
@@ -644,9 +676,7 @@ class AsyncPaySsam(_ClientBase):
                     if not fired and deadlines.stop(task):  # our cancel overtaken by another end: take it back
                         task.uncancel()
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
-            error = self._tag(call, self._failed(call, exc, 0 if response is None else response.status_code))
-            error.__cause__ = exc
-            return error
+            return self._failed(call, exc, 0 if response is None else response.status_code)
         return self._parsed(call, response, content, started)
 
     def read_bills(

@@ -79,12 +79,13 @@ Step = Attempt[Any] | Pause
 Plan = Generator[Step, object, Result]
 
 
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""httpx errors of a connection that itself failed (refused, DNS, TLS, no free slot): nothing was sent."""
+
+
 def never_sent(error: PaySsamError) -> bool:
     """The request cannot have reached PaySsam: the connection itself failed (refused, DNS, TLS, no slot)."""
-    cause = error.__cause__
-    return isinstance(error, SdkTransportError) and isinstance(
-        cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
-    )
+    return isinstance(error, SdkTransportError) and isinstance(error.__cause__, NOT_SENT)
 
 
 def retriable(error: PaySsamError) -> bool:
