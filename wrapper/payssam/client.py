@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +26,17 @@ import anyio
 import httpx
 
 from . import batch, bulk_files, operations, reconcile, validation
-from .config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Config, Timeout, make_config, settings_from_env
+from .config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    Config,
+    Timeout,
+    check_backoff,
+    check_max_retries,
+    check_timeout,
+    make_config,
+    settings_from_env,
+)
 from .deadlines import Deadlines, for_loop
 from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
 from .exchange import (
@@ -150,16 +160,13 @@ class _ClientBase:
         """The same client (same connections, same credentials) with other call options, e.g. max_retries=0."""
         cfg = self._config
         clone = copy.copy(self)
-        clone._config = make_config(
-            cfg.apikey.reveal(),
-            cfg.member,
-            cfg.merchant,
-            cfg.base_url,
-            cfg.timeout if timeout is _KEEP else timeout,
-            cfg.digest,
-            cfg.retry.max_retries if max_retries is _KEEP else max_retries,
-            cfg.retry.backoff if backoff is _KEEP else backoff,
+        timeouts = cfg.timeout if timeout is _KEEP else check_timeout(timeout)
+        retry = replace(
+            cfg.retry,
+            max_retries=cfg.retry.max_retries if max_retries is _KEEP else check_max_retries(max_retries),
+            backoff=cfg.retry.backoff if backoff is _KEEP else check_backoff(backoff),
         )
+        clone._config = replace(cfg, timeout=timeouts, retry=retry)
         clone._owns_http = False
         return clone
 

@@ -11,7 +11,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
 
 import httpx
 import idna
@@ -19,7 +18,7 @@ import idna
 from . import validation
 from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from .errors import ValidationError
-from .hashing import Digest
+from .hashing import Digest, check_digest
 from .redaction import Secret
 from .retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
 
@@ -27,7 +26,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Card approvals and cancels go through the card network; 30 s to read, 5 s to connect."""
 
 Timeout = float | httpx.Timeout
-DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RETRIES = DEFAULT_RETRY.max_retries
 MAX_TIMEOUT = 86_400.0
 """The longest timeout a phase may have (a day): a bound, so no arithmetic on it can overflow."""
 MAX_BACKOFF = 3_600.0
@@ -92,13 +91,6 @@ def make_config(
         digest=check_digest(digest),
         retry=RetryPolicy(max_retries=check_max_retries(max_retries), backoff=check_backoff(backoff)),
     )
-
-
-def check_digest(value: object) -> Digest:
-    """The hash function: a callable from preimage to 64 lowercase hex characters (checked on each use)."""
-    if not callable(value):
-        raise ValidationError("digest", f"must be a function from str to str, not {type(value).__name__}")
-    return cast(Digest, value)
 
 
 def check_max_retries(value: object) -> int:

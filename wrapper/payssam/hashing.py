@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from typing import cast
 
 from . import validation
 from .errors import ValidationError
@@ -33,10 +34,9 @@ def apply_digest(digest: object, preimage: str) -> str:
     """digest(preimage), checked: 64 lowercase hex characters, or a ValidationError naming `digest`."""
     if digest is sha256_hex:  # ours: its result needs no check
         return sha256_hex(preimage)
-    if not callable(digest):
-        raise ValidationError("digest", f"must be a function from str to str, not {type(digest).__name__}")
+    function = check_digest(digest)
     try:
-        value = digest(preimage)
+        value = function(preimage)
     except Exception as exc:
         raise ValidationError("digest", f"raised {type(exc).__name__}") from None
     if value.__class__ is not str or not HEX64.fullmatch(value):
@@ -45,6 +45,13 @@ def apply_digest(digest: object, preimage: str) -> str:
 
 
 DEFAULT_DIGEST: Digest = sha256_hex
+
+
+def check_digest(value: object) -> Digest:
+    """The hash function: a callable from preimage to 64 lowercase hex characters (its result checked on each use)."""
+    if not callable(value):
+        raise ValidationError("digest", f"must be a function from str to str, not {type(value).__name__}")
+    return cast(Digest, value)
 
 
 def hash_preimage(bill_id: str, price: int | str, phone: str | None = None) -> str:

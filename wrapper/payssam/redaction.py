@@ -77,8 +77,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         text = text.replace(secret, MASK)
         if "\\" in text:
             text = _spellings(secret).sub(MASK, text)
-    text = _APIKEY_MEMBER.sub(rf"\g<1>{MASK}\g<2>", text)
-    return _PHONE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    return redact_phones(_APIKEY_MEMBER.sub(rf"\g<1>{MASK}\g<2>", text))
 
 
 def redact_phones(text: str) -> str:
