@@ -104,6 +104,14 @@ def load() -> dict[str, Any]:
     return spec
 
 
+@cache
+def approval_ack() -> dict[str, str]:
+    """The one answer to an approval that stops PaySsam's retries: the contract's ApprovalAck, whose every field
+    is required, alone and of a single value."""
+    schema = load()["components"]["schemas"]["ApprovalAck"]
+    return {name: rule["enum"][0] for name, rule in schema["properties"].items()}
+
+
 def resolve(spec: Mapping[str, Any], node: object) -> Any:
     """Inline every local $ref (the contract has no recursive schemas)."""
     if isinstance(node, dict):

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-ACK: dict[str, str] = {"code": "0000", "msg": "성공하였습니다."}
+from .contract import approval_ack
+
 STOPPED = "not delivered: the simulator is stopped"
 NOT_LOOPBACK = "not delivered: the simulator only calls loopback receivers"
 
@@ -57,7 +58,7 @@ def attempt(client: httpx.Client, url: str, body: bytes, timeout: float) -> str 
         answer = json.loads(response.content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return "HTTP 200 but the body is not JSON"
-    if not isinstance(answer, dict) or answer != ACK:
+    if not isinstance(answer, dict) or answer != approval_ack():
         return "HTTP 200 but the body is not exactly the acknowledgement"
     return None
 
