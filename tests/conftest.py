@@ -36,6 +36,20 @@ MEMBER = "TEST-MEMBER-FOR-API"
 MERCHANT = "TEST-MERCHANT-FOR-API"
 OFFLINE_URL = "http://127.0.0.1:9"  # never contacted: offline clients send to a MockTransport
 SANDBOX: dict[str, Any] = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "base_url": OFFLINE_URL}
+PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+"""The environment's proxy settings, removed wherever a test talks to loopback."""
+SEND_WIRE_NAMES = {
+    "bill_id": "bill_id",
+    "price": "price",
+    "phone": "phone",
+    "customer_name": "member_nm",
+    "product_name": "product_nm",
+    "callback_url": "callbackURL",
+    "message": "message",
+    "issuer": "bill_issuer",
+    "expires_on": "expire_dt",
+}
+"""send_bill's arguments and the names the contract gives them in the request's `bill` (written out by hand)."""
 
 # Written out by hand (not derived from API_ERRORS) so a wrong mapping fails.
 EXPECTED_ERRORS: dict[str, type[payssam.ApiError]] = {

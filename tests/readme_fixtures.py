@@ -13,16 +13,18 @@ import pytest
 
 from payssam_sim import Simulator
 
+from conftest import APIKEY, MEMBER, MERCHANT, PROXY_VARIABLES
+
 
 @pytest.fixture
 def payssam_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
     """A simulator on loopback and the settings that reach it, as a partner's deployment sets them."""
     with Simulator(callback_retry_interval=0.05, callback_retries=1, callback_timeout=2) as sim:
         monkeypatch.setenv("PAYSSAM_BASE_URL", sim.base_url)
-        monkeypatch.setenv("PAYSSAM_APIKEY", "TEST-API-KEY-TALK")
-        monkeypatch.setenv("PAYSSAM_MEMBER", "TEST-MEMBER-FOR-API")
-        monkeypatch.setenv("PAYSSAM_MERCHANT", "TEST-MERCHANT-FOR-API")
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv("PAYSSAM_APIKEY", APIKEY)
+        monkeypatch.setenv("PAYSSAM_MEMBER", MEMBER)
+        monkeypatch.setenv("PAYSSAM_MERCHANT", MERCHANT)
+        for name in PROXY_VARIABLES:
             monkeypatch.delenv(name, raising=False)
         yield sim
 

@@ -26,7 +26,7 @@ import pytest
 import payssam
 import payssam.exchange
 
-from conftest import SANDBOX
+from conftest import PROXY_VARIABLES, SANDBOX
 
 BILL_ID = "1234567890ABCDEFGHIJ"
 MIB = 1 << 20
@@ -34,8 +34,6 @@ DRIP_INTERVAL = 0.1
 WAIT = 30.0  # generous bound of every wait on a server thread; never reached when things work
 READ_ANSWER = {"code": "0000", "msg": "ok", "bill_id": BILL_ID, "appr_state": "W", "appr_price": "10000"}
 MODES = ["sync", "async"]
-
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 import payssam
 from payssam import AsyncPaySsam, PaySsam
 
-from conftest import SPEC_PATH
+from conftest import SEND_WIRE_NAMES, SPEC_PATH
 from oracle import request_schema, validator
 
 # --------------------------------------------------------------------------- budget and totals
@@ -158,17 +158,6 @@ VALID_ARGS: dict[str, dict[str, Any]] = {
         "issuer": None,
         "expires_on": None,
     },
-}
-SEND_FIELDS = {
-    "bill_id": "bill_id",
-    "price": "price",
-    "phone": "phone",
-    "customer_name": "member_nm",
-    "product_name": "product_nm",
-    "callback_url": "callbackURL",
-    "message": "message",
-    "issuer": "bill_issuer",
-    "expires_on": "expire_dt",
 }
 SETTINGS = ["apikey", "member", "merchant", "base_url", "timeout", "max_retries", "backoff", "http_client", "digest"]
 ENV_NAMES = {
@@ -829,7 +818,7 @@ def check_request(op: str, request: httpx.Request, kwargs: Mapping[str, Any], *,
     if "price" in kwargs:
         assert bill["price"] == price_text(kwargs["price"])
     if op == "send":
-        for param, name in SEND_FIELDS.items():
+        for param, name in SEND_WIRE_NAMES.items():
             value = kwargs[param]
             if param == "expires_on" and value is not None:
                 assert isinstance(value, date), f"expires_on {value!r} accepted"

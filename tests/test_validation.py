@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from payssam import KST, ValidationError, bill_hash
 
-from conftest import APIKEY, MEMBER, MERCHANT, SPEC_PATH, offline_client
+from conftest import APIKEY, MEMBER, MERCHANT, SEND_WIRE_NAMES, SPEC_PATH, offline_client
 from oracle import request_schema, validator
 
 READ = "/if/bill/read"
@@ -201,17 +201,6 @@ SEND_ARGS: dict[str, Any] = {
     "product_name": "11월 수강료",
     "callback_url": "https://partner.example/payssam/approval",
 }
-WIRE = {
-    "bill_id": "bill_id",
-    "price": "price",
-    "phone": "phone",
-    "customer_name": "member_nm",
-    "product_name": "product_nm",
-    "callback_url": "callbackURL",
-    "message": "message",
-    "issuer": "bill_issuer",
-    "expires_on": "expire_dt",
-}
 OPTIONAL = {"message", "issuer", "expires_on"}  # None leaves the field out
 
 
@@ -225,7 +214,7 @@ def wire(name: str, value: Any) -> Any:
 
 
 def send_body(args: dict[str, Any]) -> dict[str, Any]:
-    bill = {WIRE[k]: wire(k, v) for k, v in args.items() if not (k in OPTIONAL and v is None)}
+    bill = {SEND_WIRE_NAMES[k]: wire(k, v) for k, v in args.items() if not (k in OPTIONAL and v is None)}
     return {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "bill": {**bill, "hash": "0" * 64}}
 
 
@@ -234,6 +223,7 @@ def check_send(spec: dict[str, Any], name: str, value: Any, *, deliberately_refu
     args = {**SEND_ARGS, name: value}
     candidate = send_body(args)
     accepted = validator(request_schema(spec, SEND)).is_valid(candidate)
+    wire_name = SEND_WIRE_NAMES[name]
     recorder = Recorder(OK_SEND)
     with offline_client(recorder) as client:
         try:
@@ -241,10 +231,10 @@ def check_send(spec: dict[str, Any], name: str, value: Any, *, deliberately_refu
         except ValidationError as refused:
             assert refused.field == name
             assert recorder.bodies == []
-            assert deliberately_refused or not accepted, f"contract accepts {WIRE[name]}={value!r}, client refused it"
+            assert deliberately_refused or not accepted, f"contract accepts {wire_name}={value!r}, client refused it"
             return
-    assert accepted, f"client sent {WIRE[name]}={value!r}, which the contract refuses"
-    assert not deliberately_refused, f"client sent {WIRE[name]}={value!r}, which it means to refuse"
+    assert accepted, f"client sent {wire_name}={value!r}, which the contract refuses"
+    assert not deliberately_refused, f"client sent {wire_name}={value!r}, which it means to refuse"
     [sent] = recorder.bodies
     bill = candidate["bill"]
     assert sent == {**candidate, "bill": {**bill, "hash": bill_hash(bill["bill_id"], bill["price"], bill["phone"])}}
