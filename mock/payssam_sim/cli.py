@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from .ledger import SANDBOX_CREDENTIALS, Credentials
-from .simulator import Simulator
+from .simulator import CALLBACK_RETRIES, CALLBACK_RETRY_INTERVAL, CALLBACK_TIMEOUT, REQUEST_TIMEOUT, Simulator
 
 DEFAULT_PORT = 4020
 READY_TIMEOUT = 10.0
@@ -84,28 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--callback-retry-interval",
         type=_positive,
-        default=3600.0,
+        default=CALLBACK_RETRY_INTERVAL,
         metavar="SECONDS",
         help="seconds between approval-callback retries (default %(default)s, the vendor's hour)",
     )
     parser.add_argument(
         "--callback-retries",
         type=_count,
-        default=24,
+        default=CALLBACK_RETRIES,
         metavar="N",
         help="retries after the first unacknowledged attempt (default %(default)s)",
     )
     parser.add_argument(
         "--callback-timeout",
         type=_positive,
-        default=10.0,
+        default=CALLBACK_TIMEOUT,
         metavar="SECONDS",
         help="timeout of each callback attempt (default %(default)s)",
     )
     parser.add_argument(
         "--request-timeout",
         type=_positive,
-        default=10.0,
+        default=REQUEST_TIMEOUT,
         metavar="SECONDS",
         help="a whole request must arrive within this time, or the connection is dropped (default %(default)s)",
     )

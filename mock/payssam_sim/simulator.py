@@ -32,6 +32,11 @@ logger.addHandler(logging.NullHandler())
 
 _ID = r"([A-Za-z0-9]{1,20})"
 MAX_PORT = 65535
+CALLBACK_RETRY_INTERVAL = 3600.0
+"""Seconds between approval-callback retries: the vendor's hour."""
+CALLBACK_RETRIES = 24
+CALLBACK_TIMEOUT = 10.0
+REQUEST_TIMEOUT = 10.0
 SIM_PREFIX = "/_sim/"
 
 
@@ -106,11 +111,11 @@ class Simulator:
         *,
         credentials: Credentials = SANDBOX_CREDENTIALS,
         strict: bool = False,
-        callback_retry_interval: float = 3600.0,
-        callback_retries: int = 24,
-        callback_timeout: float = 10.0,
+        callback_retry_interval: float = CALLBACK_RETRY_INTERVAL,
+        callback_retries: int = CALLBACK_RETRIES,
+        callback_timeout: float = CALLBACK_TIMEOUT,
         callback_transport: httpx.BaseTransport | None = None,
-        request_timeout: float = 10.0,
+        request_timeout: float = REQUEST_TIMEOUT,
         idle_timeout: float = 75.0,
     ) -> None:
         if not 0 <= port <= MAX_PORT:
