@@ -82,6 +82,15 @@ def reads_answered(handler: Handler, answer: dict[str, Any] = NOT_FOUND) -> Hand
     return route
 
 
+def attempt_error(error: payssam.PaySsamError) -> payssam.PaySsamError:
+    """What a call's last attempt ended with: for a write that may have landed (OutcomeUnknownError), its cause."""
+    if isinstance(error, payssam.OutcomeUnknownError):
+        cause = error.__cause__
+        assert isinstance(cause, payssam.PaySsamError), cause
+        return cause
+    return error
+
+
 def offline_client(handler: Handler, **settings: Any) -> PaySsam:
     """A blocking client with the sandbox settings (or these) whose requests go to handler."""
     return PaySsam(

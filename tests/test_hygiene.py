@@ -17,7 +17,7 @@ import pytest
 
 import payssam
 
-from conftest import MEMBER, SANDBOX, offline_async_client, offline_client
+from conftest import MEMBER, SANDBOX, attempt_error, offline_async_client, offline_client
 
 KEY = "SECRET/KEY-0123456789abcdefXYZ"
 BILL_ID = "BILL0001"
@@ -324,7 +324,8 @@ async def test_a_cancel_answered_with_broken_gzip_is_settled_by_the_read_back(mo
 async def test_a_cancel_answered_with_broken_gzip_and_still_paid_is_a_protocol_error(mode: str) -> None:
     router = Router(cancel=streamed(BROKEN_GZIP, GZIP), read=ok(READ_PAID))
     error = await raised(mode, router, "cancel_bill", BILL_ID, PRICE)
-    check_undecodable(error)
+    assert type(error) is payssam.OutcomeUnknownError  # an undecodable answer may hide a cancel that took effect
+    check_undecodable(attempt_error(error))
     assert router.count("read") == 1
     assert router.count("cancel") == 1
 
@@ -368,7 +369,8 @@ def test_broken_gzip_read_by_the_callers_transport_is_not_a_lost_answer() -> Non
     http = httpx.Client(transport=ReadingTransport(httpx.MockTransport(router)))
     with http, pytest.raises(payssam.PaySsamError) as info:
         payssam.PaySsam(**{**SANDBOX, **SETTINGS}, http_client=http).cancel_bill(BILL_ID, PRICE)
-    check_undecodable(info.value, status=0)  # the transport failed before handing the answer (and its status) over
+    assert type(info.value) is payssam.OutcomeUnknownError  # the cancel may have taken effect
+    check_undecodable(attempt_error(info.value), status=0)  # the transport failed before handing the answer over
 
 
 async def test_broken_gzip_read_by_the_callers_transport_is_not_a_lost_answer_async() -> None:
@@ -376,7 +378,8 @@ async def test_broken_gzip_read_by_the_callers_transport_is_not_a_lost_answer_as
     async with httpx.AsyncClient(transport=AsyncReadingTransport(httpx.MockTransport(router))) as http:
         with pytest.raises(payssam.PaySsamError) as info:
             await payssam.AsyncPaySsam(**{**SANDBOX, **SETTINGS}, http_client=http).cancel_bill(BILL_ID, PRICE)
-    check_undecodable(info.value, status=0)
+    assert type(info.value) is payssam.OutcomeUnknownError
+    check_undecodable(attempt_error(info.value), status=0)
 
 
 # --------------------------------------------------------------------------- constructors

@@ -26,6 +26,7 @@ from conftest import (
     OFFLINE_URL,
     SPEC_PATH,
     Handler,
+    attempt_error,
     offline_async_client,
     offline_client,
     reads_answered,
@@ -62,7 +63,8 @@ def reply(status: int, body: object = None, *, raw: bytes | None = None) -> Hand
 
 
 def _routed(op: str, handler: Handler) -> Handler:
-    """For a cancel, a read-back finds the bill still paid: the cancel did not happen, its own error stands."""
+    """For a cancel, a read-back finds the bill still paid: which proves nothing about an answer that may have been
+    lost, so the cancel's outcome is unknown, caused by the error its answer meant."""
     return handler if op == "read" else reads_answered(handler, PAID)
 
 
@@ -81,17 +83,18 @@ async def call_async(op: str, handler: Handler) -> object:
 
 
 def sync_error(op: str, handler: Handler) -> payssam.PaySsamError:
-    """The PaySsamError one blocking call raises."""
+    """The PaySsamError one blocking call's answer meant (a cancel that may have landed: the cause of its
+    OutcomeUnknownError, the read-back having found the bill still paid)."""
     with pytest.raises(payssam.PaySsamError) as info:
         call_sync(op, handler)
-    return info.value
+    return attempt_error(info.value)
 
 
 async def async_error(op: str, handler: Handler) -> payssam.PaySsamError:
-    """The PaySsamError one awaitable call raises."""
+    """The PaySsamError one awaitable call's answer meant (see sync_error)."""
     with pytest.raises(payssam.PaySsamError) as info:
         await call_async(op, handler)
-    return info.value
+    return attempt_error(info.value)
 
 
 def expected_message(body: dict[str, Any]) -> str:
@@ -487,11 +490,12 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 def outcome(op: str, status: int, content: bytes) -> object:
-    """The result or the PaySsamError of one call; any other exception fails the test."""
+    """The result or the PaySsamError of one call (for a cancel whose outcome is unknown, the error its answer
+    meant); any other exception fails the test."""
     try:
         return call_sync(op, reply(status, raw=content))
     except payssam.PaySsamError as exc:
-        return exc
+        return attempt_error(exc)
     except Exception as exc:
         pytest.fail(f"{op} leaked {type(exc).__name__}: {exc!r} for HTTP {status} {content[:200]!r}")
 

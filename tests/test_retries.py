@@ -8,13 +8,13 @@ never timed); the backoff itself is checked as a pure function.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 
@@ -170,7 +170,7 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         asked.append(seconds)
 
     monkeypatch.setattr(time, "sleep", sleep)  # the module payssam.client sleeps through
-    monkeypatch.setattr(anyio, "sleep", asleep)
+    monkeypatch.setattr(payssam.client, "_async_sleep", asleep)
     return asked
 
 
@@ -541,15 +541,62 @@ async def test_retried_write_answered_done_already_is_recovered_by_the_read_back
 
 
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
-async def test_retried_write_answered_done_already_with_the_bill_unchanged_stands(
+async def test_retried_write_answered_done_already_with_the_bill_unchanged_is_outcome_unknown(
     mode: str, op: str, not_done: Answer, pauses: list[float]
 ) -> None:
+    """PaySsam says "done already" but the bill does not show it: the first attempt may still land, so nothing
+    can be concluded (0.2.1 raised the "done already" error as if the write had failed)."""
     done_code, kind = DONE_ALREADY[op]
     script = Script(**{op: [fails(httpx.ReadError), code(done_code)], "read": [not_done, not_done]})
     error = await failure(mode, script, op)
-    assert type(error) is kind
+    assert type(error) is payssam.OutcomeUnknownError
+    assert type(error.__cause__) is kind
     assert (error.operation, error.bill_id) == (OPERATIONS[op], BILL_ID)
     script.check_used_up()
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        pytest.param(code("9999"), id="code-9999"),
+        pytest.param(code("1003"), id="code-1003"),
+        pytest.param(http(400), id="http-400"),
+    ],
+)
+@pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
+async def test_a_refusal_after_an_ambiguous_attempt_is_outcome_unknown(
+    mode: str, op: str, not_done: Answer, refusal: Answer, pauses: list[float]
+) -> None:
+    """The retry is refused for sure, but the first attempt may still land: unknown, never "not done"."""
+    script = Script(**{op: [fails(httpx.ReadTimeout), refusal], "read": [not_done, not_done]})
+    error = await failure(mode, script, op)
+    assert type(error) is payssam.OutcomeUnknownError
+    assert isinstance(error.__cause__, payssam.ApiError | payssam.ProtocolError)
+    assert script.count(op) == 2  # (destroy's "done already" is 9999 itself: that one is read back once more)
+
+
+@pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
+async def test_a_write_refused_with_http_4xx_is_not_read_back_nor_retried(
+    mode: str, op: str, pauses: list[float]
+) -> None:
+    script = Script(**{op: [http(400, b'{"error":"bad parameter"}')]})
+    error = await failure(mode, script, op)
+    assert type(error) is payssam.ProtocolError
+    assert error.status_code == 400
+    assert script.count(op) == 1
+    assert script.count("read") == 0
+    assert pauses == []
+
+
+@pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
+async def test_a_throttled_write_is_retried_without_a_read_back(mode: str, op: str, pauses: list[float]) -> None:
+    script = Script(**{op: [http(429, headers={"Retry-After": "0"}), OK[op]]})
+    result = await run(mode, script, op)
+    assert type(result) is RESULTS[op]
+    assert result.recovered is False
+    assert script.count(op) == 2
+    assert script.count("read") == 0
+    assert len(pauses) == 1
 
 
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
@@ -649,21 +696,23 @@ async def test_a_write_never_sent_at_all_is_a_transport_error(mode: str, op: str
     ("answer", "kind"),
     [
         pytest.param(lambda n: http(503, f"attempt {n}".encode()), payssam.ProtocolError, id="http-503"),
+        pytest.param(lambda n: http(502, f"attempt {n}".encode()), payssam.ProtocolError, id="http-502"),
         pytest.param(lambda n: fails(httpx.ReadTimeout, f"attempt {n}"), payssam.TransportTimeoutError, id="timeout"),
     ],
 )
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
-async def test_retries_exhausted_with_the_bill_unchanged_raise_the_last_error_with_a_note(
+async def test_retries_exhausted_with_the_bill_unchanged_are_outcome_unknown_never_not_done(
     mode: str, op: str, not_done: Answer, answer: Callable[[int], Answer], kind: type, pauses: list[float]
 ) -> None:
+    """Every attempt may have reached PaySsam and every read-back found nothing: that proves nothing, since a
+    request that timed out may land a moment later (0.2.1 raised the last error, read as "not done")."""
     script = Script(**{op: [answer(1), answer(2), answer(3)], "read": [not_done] * 3})
     error = await failure(mode, script, op)
-    assert type(error) is kind
-    assert "attempt 3" in str(error) + str(error.__cause__)
-    notes = getattr(error, "__notes__", [])
-    assert any("had not taken effect" in note for note in notes), notes
-    # A request that timed out may still be on its way: the note must not promise more than the read proved.
-    assert any("may still land" in note for note in notes) == (kind is payssam.TransportTimeoutError), notes
+    assert type(error) is payssam.OutcomeUnknownError
+    cause = error.__cause__
+    assert type(cause) is kind
+    assert "attempt 3" in str(cause) + str(cause.__cause__)
+    assert "may or may not have taken effect" in str(error)
     assert (error.operation, error.bill_id) == (OPERATIONS[op], BILL_ID)
     assert script.count(op) == 3
     assert script.count("read") == 3
@@ -708,7 +757,7 @@ TAGGED: list[Any] = [
     pytest.param("cancel", code("9980"), payssam.BillNotFoundError, id="cancel-9980"),
     pytest.param("cancel", http(404), payssam.ProtocolError, id="cancel-404"),
     pytest.param("destroy", code("9971"), payssam.AlreadyPaidError, id="destroy-9971"),
-    pytest.param("destroy", fails(httpx.ReadError), payssam.TransportError, id="destroy-read-error"),
+    pytest.param("destroy", fails(httpx.ReadError), payssam.OutcomeUnknownError, id="destroy-read-error"),
 ]
 # What a write's read-back finds when its answer was ambiguous: the bill untouched.
 UNTOUCHED: dict[str, Answer] = {"send": code("9980"), "cancel": read("F"), "destroy": read("W")}
@@ -731,7 +780,7 @@ async def test_errors_say_which_call_failed(
 
 
 def test_the_clients_sleep_through_the_patched_names() -> None:
-    """The premise of the `pauses` fixture: payssam.client pauses with time.sleep and anyio.sleep."""
+    """The premise of the `pauses` fixture: payssam.client pauses with time.sleep and its _async_sleep."""
     names = vars(payssam.client)
     assert names["time"] is time
-    assert names["anyio"] is anyio
+    assert names["_async_sleep"] is asyncio.sleep

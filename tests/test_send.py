@@ -30,6 +30,7 @@ from conftest import (
     MERCHANT,
     OFFLINE_URL,
     Handler,
+    attempt_error,
     offline_async_client,
     offline_client,
     reads_answered,
@@ -93,17 +94,18 @@ def arguments(op: str, **overrides: Any) -> dict[str, Any]:
 async def call(mode: str, op: str, handler: Handler, **overrides: Any) -> Any:
     """Run op on a fresh blocking or awaitable client whose requests go to handler."""
     kwargs = arguments(op, **overrides)
-    handler = reads_answered(handler)  # a write's read-back finds no bill: it did not happen, its own error stands
+    handler = reads_answered(handler)  # a write's read-back finds no bill, which proves nothing after a lost answer
     if mode == "sync":
         return getattr(offline_client(handler), f"{op}_bill")(**kwargs)
     return await getattr(offline_async_client(handler), f"{op}_bill")(**kwargs)
 
 
 async def failure(mode: str, op: str, handler: Handler, **overrides: Any) -> payssam.PaySsamError:
-    """The PaySsamError one call raises."""
+    """The PaySsamError one call's answer meant (for a write that may have landed, the cause of its
+    OutcomeUnknownError)."""
     with pytest.raises(payssam.PaySsamError) as info:
         await call(mode, op, handler, **overrides)
-    return info.value
+    return attempt_error(info.value)
 
 
 def sha256(text: str) -> str:

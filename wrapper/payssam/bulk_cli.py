@@ -7,7 +7,7 @@ plain periodic lines otherwise or with --json, and resume from their own output 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from . import bulk_files
 
@@ -17,22 +17,26 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import batch
-    from .cli import Connector, Outcome
-    from .client import AsyncPaySsam
+    from .cli_common import Connect, Outcome
+    from .reconcile import ReconcileReport
 
 Adder = Callable[..., argparse.ArgumentParser]
 OPTIONAL = [column for column in bulk_files.BATCH_COLUMNS if column not in bulk_files.BATCH_REQUIRED]
 
 
 def _rate(text: str) -> float:
-    """An argparse type for N or N/s: sends per second."""
+    """An argparse type for N or N/s: sends per second, within the SDK's bounds."""
+    from .errors import ValidationError
+    from .validation import rate
+
     try:
         value = float(text.removesuffix("/s"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rate like 10/s") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError("a rate must be positive")
-    return value
+        checked = rate(value)
+    except (ValueError, ValidationError) as exc:
+        problem = exc.problem if isinstance(exc, ValidationError) else "is not a rate like 10/s"
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}") from None
+    assert checked is not None
+    return checked
 
 
 def add_commands(commands: Any, add: Adder) -> None:
@@ -84,67 +88,100 @@ def _add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument("--csv", metavar="PATH", dest="csv_output", help="also write the results as CSV here")
 
 
-def _send_batch(args: argparse.Namespace, connect: Connector) -> Outcome:
+def _send_batch(args: argparse.Namespace, connect: Connect) -> Outcome:
     """Check every row; then send (or, with --dry-run, print the plan)."""
+    from . import batch
+
+    if args.dry_run:
+        config = connect.config()
+        return _plan(
+            batch.prepare(
+                config, args.file, args.output, args.callback_url, args.csv_output, args.concurrency, args.rate
+            )
+        )
     import asyncio  # here, not at the top: `payssam --help` stays quick
 
-    return asyncio.run(_send_batch_on(args, connect.asynchronous()))
+    return asyncio.run(_send_batch_on(args, connect))
 
 
-async def _send_batch_on(args: argparse.Namespace, client: AsyncPaySsam) -> Outcome:
+async def _send_batch_on(args: argparse.Namespace, connect: Connect) -> Outcome:
     from . import batch
-    from .cli import EXIT_API, EXIT_OK, Outcome
+    from .cli_common import Outcome, worst_status
+    from .client import async_runner
     from .progress import on_stderr
 
-    async with client:  # released whatever happens, a refused file included
-        job = batch.Batch.prepare(
-            client._config, args.file, args.output, args.callback_url, args.csv_output, args.concurrency, args.rate
+    async with connect.asynchronous() as client:  # released whatever happens, a refused file included
+        runner = async_runner(client)
+        job = batch.prepare(
+            runner.config, args.file, args.output, args.callback_url, args.csv_output, args.concurrency, args.rate
         )
-        if args.dry_run:
-            return _plan(job)
-        with on_stderr("send-batch", len(job.rows), job.already_settled, plain=args.json) as shown:
-            report = await job.run_async(client, shown)
+        with on_stderr("send-batch", job.rows, job.already_settled, plain=args.json) as shown:
+            report = await batch.run_async(runner, job, shown)
     data = {
         "rows": report.rows,
         "already_settled": report.already_settled,
         "outcomes": dict(report.outcomes),
+        "errors": dict(report.errors),
+        "not_in_file": report.missing_count,
+        "not_in_file_bills": [bill_id for bill_id, _ in report.missing],
+        "file_changed": report.file_changed,
         "output": str(report.output),
         "complete": report.complete,
     }
-    return Outcome(
-        data=data, text=f"{report.table()}\nresults: {report.output}", status=EXIT_OK if report.complete else EXIT_API
+    lines = [report.table()]
+    if report.missing:
+        shown_ids = ", ".join(f"{bill_id} ({state})" for bill_id, state in report.missing[:10])
+        more = f" and {report.missing_count - 10} more" if report.missing_count > 10 else ""
+        lines.append(f"bills of rows no longer in the file: {shown_ids}{more}")
+    if report.file_changed:
+        lines.append("the file changed while it was being sent: run again")
+    lines.append(f"results: {report.output}")
+    status = worst_status(
+        report.errors,
+        unknown=bool(report.outcomes["unknown"]),
+        changed=bool(report.outcomes["changed"]) or report.file_changed,
     )
+    return Outcome(data=data, lines=lines, status=status)
 
 
 def _plan(job: batch.Batch) -> Outcome:
-    """What a run would do, and nothing sent."""
+    """What a run would do, printed as it is worked out; nothing sent, nothing written."""
     from . import batch
-    from .cli import EXIT_OK, Outcome
+    from .cli_common import Outcome
 
-    lines = list(batch.plan_lines(job.rows, job.settled))
-    to_send = len(job.rows) - job.already_settled
-    won = sum(int(row.price) for row in job.rows if row.line not in job.settled)
-    summary = f"{len(job.rows)} rows checked: {to_send} to send ({won:,} won), {job.already_settled} already settled"
-    data = {"rows": len(job.rows), "to_send": to_send, "already_settled": job.already_settled, "plan": lines}
-    return Outcome(data=data, text="\n".join([*lines, summary]), status=EXIT_OK)
+    plan = batch.Plan(job)
+
+    def lines() -> Iterator[str]:
+        yield from plan
+        yield plan.summary()
+
+    data = {
+        "rows": job.rows,
+        "already_settled": job.already_settled,
+        "plan": iter(plan),
+        "to_send": lambda: plan.to_send,
+        "won": lambda: plan.won,
+    }
+    return Outcome(data=data, lines=lines())
 
 
-def _reconcile(args: argparse.Namespace, connect: Connector) -> Outcome:
+def _reconcile(args: argparse.Namespace, connect: Connect) -> Outcome:
     """Read every id back, write one line each, count by state."""
     import asyncio
 
-    return asyncio.run(_reconcile_on(args, connect.asynchronous()))
+    return asyncio.run(_reconcile_on(args, connect))
 
 
-async def _reconcile_on(args: argparse.Namespace, client: AsyncPaySsam) -> Outcome:
+async def _reconcile_on(args: argparse.Namespace, connect: Connect) -> Outcome:
     from . import reconcile
-    from .cli import EXIT_API, EXIT_OK, Outcome
+    from .cli_common import Outcome
+    from .client import async_runner
     from .progress import on_stderr
 
-    async with client:
-        run = reconcile.Reconcile.prepare(args.file, args.output, args.column, args.csv_output, args.concurrency)
+    async with connect.asynchronous() as client:
+        run = reconcile.prepare(args.file, args.output, args.column, args.csv_output, args.concurrency)
         with on_stderr("reconcile", run.total(), run.already_done, plain=args.json) as shown:
-            report = await reconcile.run_async(client, run, shown)
+            report = await reconcile.run_async(async_runner(client), run, shown)
     data = {
         "states": dict(report.states),
         "errors": dict(report.errors),
@@ -153,6 +190,11 @@ async def _reconcile_on(args: argparse.Namespace, client: AsyncPaySsam) -> Outco
         "output": str(report.output),
         "complete": report.complete,
     }
-    return Outcome(
-        data=data, text=f"{report.table()}\nresults: {report.output}", status=EXIT_OK if report.complete else EXIT_API
-    )
+    return Outcome(data=data, lines=[report.table(), f"results: {report.output}"], status=_reconcile_status(report))
+
+
+def _reconcile_status(report: ReconcileReport) -> int:
+    from .cli_common import EXIT_API, EXIT_OK, worst_status
+
+    status = worst_status(report.errors)
+    return EXIT_API if status == EXIT_OK and report.earlier_errors else status

@@ -14,8 +14,22 @@ from collections.abc import Callable, Mapping, Sequence
 from . import bulk_cli
 from ._contract import CONTRACT_VERSION
 from ._version import __version__
+from .cli_common import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_LOCAL,
+    EXIT_OK,
+    EXIT_TABLE,
+    PROG,
+    Outcome,
+    emit,
+    error_status,
+    printable,
+    report,
+    report_error,
+)
 from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
-from .errors import ApiError, PaySsamError, ProtocolError, TransportError, ValidationError
+from .errors import PaySsamError, ValidationError
 
 # Start-up is most of what `payssam --help` costs: modules only some commands need (json, pathlib, the
 # hash, ids, redaction, the client) are imported by those commands, and typing not at all.
@@ -27,17 +41,13 @@ if TYPE_CHECKING:
     import httpx
 
     from .client import AsyncPaySsam, PaySsam
+    from .config import Config
     from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
 
     Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction
 
-PROG = "payssam"
 PLUGIN_GROUP = "payssam.commands"
 """Entry points of commands shipped beside the SDK (the simulator's `sim`), looked up only when called."""
-EXIT_OK = 0
-EXIT_API = 1
-EXIT_INPUT = 2
-EXIT_FAILURE = 3
 
 DESCRIPTION = """\
 Command-line client for the PaySsam (결제선생) partner API v1: send, read, cancel,
@@ -51,10 +61,7 @@ environment:
   (the key itself). There is no --apikey flag: command-line arguments are visible to
   other users in the process list.
 
-exit status:
-  0 success, 1 PaySsam answered an error code, 2 bad input, configuration or usage,
-  3 no answer or an answer that does not fit the contract.
-"""
+{EXIT_TABLE}"""
 
 
 class Settings:
@@ -76,17 +83,6 @@ class Settings:
 
     def __repr__(self) -> str:
         return f"Settings(member={self.member!r}, merchant={self.merchant!r}, base_url={self.base_url!r})"
-
-
-class Outcome:
-    """A command's answer: the JSON object, the text shown to people, and the exit status."""
-
-    __slots__ = ("data", "status", "text")
-
-    def __init__(self, *, data: dict[str, object], text: str, status: int = 0) -> None:
-        self.data = data
-        self.text = text
-        self.status = status  # bulk commands: 1 when some rows failed
 
 
 Connect = Callable[[], "PaySsam"]
@@ -203,67 +199,16 @@ def _outcome(result: Result, **shown: str) -> Outcome:
     people = {**data, **shown}
     if "recovered" in people:
         people["recovered"] = RECOVERED_NOTE if people["recovered"] else None
-    return Outcome(data=data, text=_lines(people))
-
-
-def _hide(text: str, secrets: Sequence[str]) -> str:
-    """Text with every known secret replaced by the mask."""
-    from .redaction import MASK
-
-    for secret in secrets:
-        text = text.replace(secret, MASK)
-    return text
-
-
-def _emit(outcome: Outcome, as_json: bool, secrets: Sequence[str]) -> None:
-    """Print a success on stdout."""
-    import json
-
-    text = json.dumps(outcome.data, ensure_ascii=False) if as_json else outcome.text
-    print(_hide(text, secrets))
-
-
-def _exit_status(exc: PaySsamError) -> int:
-    """2 for bad input, 3 for no or a malformed answer, 1 for an error code from PaySsam."""
-    if isinstance(exc, ValidationError):
-        return EXIT_INPUT
-    if isinstance(exc, TransportError | ProtocolError):
-        return EXIT_FAILURE
-    return EXIT_API
-
-
-def _report(kind: str, message: str, *, code: str | None, field: str | None, as_json: bool) -> None:
-    """Print a failure: one line on stderr, or the error object on stdout with --json."""
-    message = message.replace("\n", " ")
-    if as_json:
-        import json
-
-        error = {"type": kind, "code": code, "field": field, "message": message}
-        print(json.dumps({"error": error}, ensure_ascii=False))
-    else:
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-
-
-def _report_error(exc: PaySsamError, as_json: bool, secrets: Sequence[str]) -> None:
-    """Print an SDK error with its code or field, secrets and phone numbers masked."""
-    from .redaction import redact
-
-    _report(
-        type(exc).__name__,
-        redact(str(exc), secrets),
-        code=exc.code if isinstance(exc, ApiError) else None,
-        field=exc.field if isinstance(exc, ValidationError) else None,
-        as_json=as_json,
-    )
+    return Outcome(data=data, lines=[_lines(people)])
 
 
 def _report_usage(exc: UsageError, as_json: bool) -> None:
     """Print a usage error: argparse's usage and message, or the error object with --json."""
     if as_json:
-        _report("UsageError", str(exc), code=None, field=None, as_json=True)
+        report("UsageError", str(exc), code=None, field=None, as_json=True)
     else:
         exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{exc.parser.prog}: error: {printable(str(exc))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- commands
@@ -317,7 +262,7 @@ def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
     from .hashing import bill_hash
 
     digest = bill_hash(args.bill_id, args.price, args.phone)
-    return Outcome(data={"hash": digest}, text=digest)
+    return Outcome(data={"hash": digest}, lines=[digest])
 
 
 def _new_id(args: argparse.Namespace, connect: Connect) -> Outcome:
@@ -325,15 +270,15 @@ def _new_id(args: argparse.Namespace, connect: Connect) -> Outcome:
     from .ids import new_bill_id
 
     bill_id = new_bill_id(args.prefix if args.prefix_option is None else args.prefix_option)
-    return Outcome(data={"bill_id": bill_id}, text=bill_id)
+    return Outcome(data={"bill_id": bill_id}, lines=[bill_id])
 
 
 def _exit_code(exc: SystemExit) -> int:
     """The status a SystemExit carries; a message instead of a number is printed and means 1."""
     if exc.code is None or isinstance(exc.code, int):
         return exc.code or EXIT_OK
-    print(exc.code, file=sys.stderr)
-    return 1
+    print(printable(str(exc.code)), file=sys.stderr)
+    return EXIT_LOCAL
 
 
 def run_sim(argv: Sequence[str]) -> int:
@@ -519,18 +464,53 @@ class Connector:
         """The awaitable client, for the bulk commands' concurrency."""
         return _make_async_client(self._settings())
 
+    def config(self) -> Config:
+        """The settings checked as a client checks them, with no client made (a dry run sends nothing)."""
+        from .config import DEFAULT_TIMEOUT, make_config
+        from .hashing import DEFAULT_DIGEST
+
+        settings = self._settings()
+        timeout = DEFAULT_TIMEOUT if settings.timeout is None else settings.timeout
+        return make_config(
+            settings.apikey, settings.member, settings.merchant, settings.base_url, timeout, DEFAULT_DIGEST
+        )
+
 
 def _dispatch(args: argparse.Namespace) -> int:
-    """Run the parsed command and print its outcome or its error."""
+    """Run the parsed command and print its outcome or its error; whatever happens, no traceback."""
     secrets: list[str] = []
     handler: Handler = args.handler
     try:
         outcome = handler(args, Connector(args, secrets))
+        emit(outcome, args.json, secrets)
     except PaySsamError as exc:
-        _report_error(exc, args.json, secrets)
-        return _exit_status(exc)
-    _emit(outcome, args.json, secrets)
+        report_error(exc, args.json, secrets)
+        return error_status(exc)
+    except KeyboardInterrupt:
+        report("Interrupted", "interrupted; what was done is recorded", code=None, field=None, as_json=args.json)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (`payssam ... | head`)
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        message = f"{exc.strerror or type(exc).__name__}{where}"
+        report(type(exc).__name__, message, code=None, field=None, as_json=args.json)
+        return EXIT_LOCAL
+    except Exception as exc:  # a bug: said in one line, never a traceback on an operator's terminal
+        message = f"internal error ({type(exc).__name__}); please report it with the command that caused it"
+        report("InternalError", message, code=None, field=None, as_json=args.json)
+        return EXIT_LOCAL
     return outcome.status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """PaySsam and AsyncPaySsam: the same calls, blocking or awaitable.
 
-What to send and how to read it (operations), when to try again and how a write is made to happen
-once (retries), and how an answer is bounded (exchange) are shared; each client only carries out a
-plan's steps: one bounded attempt, or a pause.
+What to send and how to read it (operations), when to try again (retries), how a write is made to
+happen once (settlement) and how an answer is bounded (exchange) are shared; each client only carries
+the steps out in one plain loop: attempt, maybe read back, maybe pause, until a conclusion.
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import copy
 import logging
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
-import anyio
 import httpx
 
 from . import batch, bulk_files, operations, reconcile, validation
+from .calls import Call
 from .config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -38,7 +38,7 @@ from .config import (
     settings_from_env,
 )
 from .deadlines import Deadlines, for_loop
-from .errors import PaySsamError, TransportError, TransportTimeoutError, ValidationError
+from .errors import ApiError, BillNotFoundError, PaySsamError, TransportError, TransportTimeoutError, ValidationError
 from .exchange import (
     MAX_ANSWER,
     AnswerEncodingError,
@@ -51,11 +51,12 @@ from .exchange import (
     set_deadline,
 )
 from .hashing import DEFAULT_DIGEST, Digest
-from .operations import Call
 from .protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error
 from .redaction import redact
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
-from .retries import DEFAULT_BACKOFF, NOT_SENT, Backoff, Pause, Plan, Write, read_plan, write_plan
+from .retries import DEFAULT_BACKOFF, NOT_SENT, Backoff
+from .runners import AsyncRunner, SyncRunner
+from .settlement import Done, Failed, ReadBack, Settlement, Write
 
 if TYPE_CHECKING:
     from .progress import Progress
@@ -65,7 +66,10 @@ logger.addHandler(logging.NullHandler())
 
 Result = TypeVar("Result")
 Item = TypeVar("Item")
+Out = TypeVar("Out")
 _KEEP: Any = object()
+_async_sleep = asyncio.sleep
+"""The awaitable client's pause between attempts (one name, so tests can record pauses instead of sleeping)."""
 
 
 def _env_proxy(base_url: str) -> str | None:
@@ -92,17 +96,6 @@ def _retry_after(response: httpx.Response) -> float | None:
     """A Retry-After in seconds (the date form is ignored)."""
     value = response.headers.get("retry-after", "")
     return float(value) if value.isascii() and value.isdigit() else None
-
-
-Built = dict[int, tuple[Call[Any], httpx.Request]]
-"""Requests built during one call, by the id of their Call (held alongside, so the id stays unique)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Done:
-    """A plan's end: its return value."""
-
-    value: Any
 
 
 class _ClientBase:
@@ -171,10 +164,11 @@ class _ClientBase:
         return clone
 
     def _check_open(self) -> None:
+        """Every call refuses to run on a closed client, whoever owns its HTTP client."""
         if self._closed:
             raise RuntimeError(f"this {type(self).__name__} is closed")
 
-    def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
+    def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call[Result]) -> httpx.Request:
         """The request on this client (its default headers, cookies and params merged), with our timeout's phases.
 
         What httpx's build_request would redo on every request is done once: the URL parsed per operation,
@@ -201,13 +195,13 @@ class _ClientBase:
         result: httpx.Headers = merged[2]
         return result
 
-    def _failed(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
+    def _failed(self, call: Call[Result], exc: Exception, status: int) -> PaySsamError:
         """The PaySsamError, caused by exc and naming the call, for an attempt that got no usable answer."""
         error = self._no_answer(call, exc, status)
         error.__cause__ = exc
         return self._tag(call, error)
 
-    def _no_answer(self, call: Call[Any], exc: Exception, status: int) -> PaySsamError:
+    def _no_answer(self, call: Call[Result], exc: Exception, status: int) -> PaySsamError:
         """What an attempt that got no usable answer (status 0: no answer at all) amounts to."""
         secrets = self._config.secrets
         if isinstance(exc, AnswerTooLargeError | AnswerEncodingError | httpx.DecodingError):
@@ -229,42 +223,48 @@ class _ClientBase:
         logger.debug("payssam %s bill_id=%s: %s", call.operation, call.bill_id, type(exc).__name__)
         return kind(message)
 
-    def _step(self, plan: Plan[Any], outcome: object, built: Built) -> _Done | Pause | tuple[Call[Any], httpx.Request]:
-        """The plan's next step after `outcome`: its end, a pause (logged), or the next attempt with its request
-        (each call's request built once; `built` keeps the calls alive, so an id in it stays theirs)."""
-        try:
-            step = plan.send(outcome)
-        except StopIteration as done:
-            return _Done(done.value)
-        if isinstance(step, Pause):
-            self._pausing(step, outcome)
-            return step
-        entry = built.get(id(step.call))
-        if entry is None:
-            entry = built[id(step.call)] = (step.call, self._build(self._http, step.call))
-        return entry
-
     @staticmethod
-    def _tag(call: Call[Any], error: PaySsamError) -> PaySsamError:
+    def _tag(call: Call[Result], error: PaySsamError) -> PaySsamError:
         """Say which call failed (operation, bill_id) on the error itself."""
         error.operation = error.operation or call.operation
         error.bill_id = error.bill_id or call.bill_id
         return error
 
-    def _parsed(self, call: Call[Result], response: httpx.Response, content: bytes, started: float) -> object:
+    def _parsed(
+        self, call: Call[Result], response: httpx.Response, content: bytes, started: float
+    ) -> Result | PaySsamError:
         """The call's result, or the PaySsamError its answer means."""
         status = response.status_code
-        if logger.isEnabledFor(logging.DEBUG):
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.debug("payssam %s bill_id=%s: HTTP %d in %.0f ms", call.operation, call.bill_id, status, elapsed)
+        outcome: Result | PaySsamError
         try:
-            return call.parse(status, content, None if status == 200 else _retry_after(response))
+            outcome = call.parse(status, content, None if status == 200 else _retry_after(response))
         except PaySsamError as error:
-            return self._tag(call, error)
+            outcome = self._tag(call, error)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_answer(call, status, outcome, started)
+        return outcome
 
     @staticmethod
-    def _pausing(step: Pause, last: object) -> None:
-        logger.info("payssam: %s; trying again in %.2f s", type(last).__name__, step.seconds)
+    def _pausing(call: Call[Result], seconds: float, last: PaySsamError | None) -> None:
+        logger.info(
+            "payssam %s bill_id=%s: %s; trying again in %.2f s",
+            call.operation,
+            call.bill_id,
+            type(last).__name__,
+            seconds,
+        )
+
+
+def _log_answer(call: Call[Result], status: int, outcome: object, started: float) -> None:
+    """The debug line of one answer: HTTP status, PaySsam's code (or the error's kind) and the time it took."""
+    if isinstance(outcome, ApiError):
+        said = f"code {outcome.code}"
+    elif isinstance(outcome, PaySsamError):
+        said = type(outcome).__name__
+    else:
+        said = "code 0000"
+    elapsed = (time.perf_counter() - started) * 1000
+    logger.debug("payssam %s bill_id=%s: HTTP %d, %s in %.0f ms", call.operation, call.bill_id, status, said, elapsed)
 
 
 def _check_http(http_client: object, kind: type[httpx.Client] | type[httpx.AsyncClient], client: str) -> None:
@@ -330,13 +330,11 @@ class PaySsam(_ClientBase):
 
     def read_bill(self, bill_id: str) -> BillStatus:
         """A bill's payment state; tried again on failures that may pass."""
-        call = operations.read(self._config, bill_id)
-        result: BillStatus = self._run(read_plan(call, self._config.retry), call)
-        return result
+        return self._read(operations.read(self._config, bill_id))
 
     def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
         """Cancel a paid bill's approval, exactly once; price is the paid amount in won."""
-        return self._write(operations.cancel(self._config, bill_id, price))
+        return self._settle(operations.cancel(self._config, bill_id, price))
 
     def send_bill(
         self,
@@ -352,7 +350,7 @@ class PaySsam(_ClientBase):
         expires_on: date | None = None,
     ) -> SentBill:
         """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered)."""
-        return self._write(
+        return self._settle(
             operations.send(
                 self._config,
                 bill_id,
@@ -377,42 +375,55 @@ class PaySsam(_ClientBase):
         outcome = self._attempt(call, self._build(self._http, call))
         if isinstance(outcome, PaySsamError):
             raise outcome
-        result: Resend = outcome  # type: ignore[assignment]
-        return result
+        return outcome
 
     def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
         """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
-        return self._write(operations.destroy(self._config, bill_id, price))
+        return self._settle(operations.destroy(self._config, bill_id, price))
 
-    def _write(self, write: Write[Result], *, resumed: bool = False) -> Result:
-        result: Result = self._run(write_plan(write, self._config.retry, resumed=resumed), write.call)
-        return result
-
-    def _run(self, plan: Plan[Any], call: Call[Any]) -> Any:
-        """Carry out a plan: each attempt bounded, each pause slept; its return value or its error.
-
-        Every plan starts with an attempt of `call`; when that succeeds (the usual case) the plan is not
-        entered at all.
-        """
-        self._check_open()
+    def _read(self, call: Call[BillStatus]) -> BillStatus:
+        """A read, tried again while the policy allows: on no answer, a time-out, HTTP 5xx or 429, or code 5000."""
         request = self._build(self._http, call)
-        outcome = self._attempt(call, request)
-        if not isinstance(outcome, PaySsamError):
-            return outcome
-        built: Built = {id(call): (call, request)}
-        next(plan)  # the attempt just made
+        retry = 0
         while True:
-            step = self._step(plan, outcome, built)
-            if isinstance(step, _Done):
-                return step.value
-            if isinstance(step, Pause):
-                time.sleep(step.seconds)
-                outcome = None
-                continue
-            outcome = self._attempt(*step)
+            outcome = self._attempt(call, request)
+            if not isinstance(outcome, PaySsamError):
+                return outcome
+            pause = self._config.retry.read_pause(retry, outcome)
+            if pause is None:
+                raise outcome
+            self._pausing(call, pause, outcome)
+            time.sleep(pause)
+            retry += 1
 
-    def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
+    def _settle(self, write: Write[Result], *, resumed: bool = False) -> Result:
+        """A write carried through to a definitive conclusion (see settlement.py): its result, or its error."""
+        settlement = Settlement(write, self._config.retry, resumed=resumed)
+        request = self._build(self._http, write.call)
+        while True:
+            outcome = self._attempt(write.call, request)
+            step = settlement.after_attempt(outcome)
+            if isinstance(step, ReadBack):
+                step = settlement.after_read_back(self._read_back(write))
+            if isinstance(step, Done):
+                return step.result
+            if isinstance(step, Failed):
+                raise step.error
+            self._pausing(write.call, step.seconds, settlement.last)
+            time.sleep(step.seconds)
+
+    def _read_back(self, write: Write[Result]) -> BillStatus | PaySsamError | None:
+        """The write's bill as a read shows it now: its status, None if PaySsam knows no such bill, or the error."""
+        try:
+            return self._read(write.read_back())
+        except BillNotFoundError:
+            return None
+        except PaySsamError as error:
+            return error
+
+    def _attempt(self, call: Call[Result], request: httpx.Request) -> Result | PaySsamError:
         """One attempt within its deadline: the result, or the PaySsamError it ended with."""
+        self._check_open()
         started = time.perf_counter()
         deadline = time.monotonic() + self._config.attempt_seconds
         token = set_deadline(deadline)
@@ -438,13 +449,12 @@ class PaySsam(_ClientBase):
         The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
         is tried again per the client's retry policy; a failed read is yielded, not raised.
         """
+        ids = validation.bill_ids(bill_ids)
         workers = validation.concurrency(concurrency)
         self._check_open()
-        return self._map(bill_ids, self._read_one, workers)
+        return self._map(ids, self._read_one, workers)
 
-    def _map(
-        self, items: Iterable[Item], work: Callable[[Item], Result], concurrency: int
-    ) -> Iterator[tuple[Item, Result]]:
+    def _map(self, items: Iterable[Item], work: Callable[[Item], Out], concurrency: int) -> Iterator[tuple[Item, Out]]:
         """(item, work(item)) for every item as each ends, at most `concurrency` in flight on threads.
 
         Items are taken from the iterable only when a thread is free for them, in this thread.
@@ -452,7 +462,7 @@ class PaySsam(_ClientBase):
         self._check_open()
         source = iter(items)
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="payssam") as pool:
-            pending: dict[Future[Result], Item] = {}
+            pending: dict[Future[Out], Item] = {}
             while True:
                 for item in source:
                     pending[pool.submit(work, item)] = item
@@ -481,11 +491,11 @@ class PaySsam(_ClientBase):
         csv_output: str | Path | None = None,
         progress: bool = False,
     ) -> batch.BatchReport:
-        """Send every bill of a CSV file exactly once; resumable (see payssam.batch). Every row is checked first:
-        BatchRefusedError lists every problem and nothing is sent."""
-        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
-        with _progress("send-batch", lambda: len(job.rows), job.already_settled, progress) as shown:
-            return job.run_sync(self, shown)
+        """Send every bill of a CSV file exactly once; resumable, and safe to edit between runs (see payssam.batch).
+        Every row is checked first: BatchRefusedError lists the problems and nothing is sent."""
+        job = batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
+        with _progress("send-batch", lambda: job.rows, job.already_settled, progress) as shown:
+            return batch.run_sync(runner(self), job, shown)
 
     def reconcile(
         self,
@@ -499,9 +509,9 @@ class PaySsam(_ClientBase):
     ) -> reconcile.ReconcileReport:
         """Read back every bill id of a file (one per line, or a CSV column), writing one line each to output;
         resumable; returns the counts by state and errors by class."""
-        run = reconcile.Reconcile.prepare(file, output, column, csv_output, concurrency)
+        run = reconcile.prepare(file, output, column, csv_output, concurrency)
         with _progress("reconcile", run.total, run.already_done, progress) as shown:
-            return reconcile.run_sync(self, run, shown)
+            return reconcile.run_sync(runner(self), run, shown)
 
     def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
@@ -566,13 +576,11 @@ class AsyncPaySsam(_ClientBase):
 
     async def read_bill(self, bill_id: str) -> BillStatus:
         """A bill's payment state; tried again on failures that may pass."""
-        call = operations.read(self._config, bill_id)
-        result: BillStatus = await self._run(read_plan(call, self._config.retry), call)
-        return result
+        return await self._read(operations.read(self._config, bill_id))
 
     async def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
         """Cancel a paid bill's approval, exactly once; price is the paid amount in won."""
-        return await self._write(operations.cancel(self._config, bill_id, price))
+        return await self._settle(operations.cancel(self._config, bill_id, price))
 
     async def send_bill(
         self,
@@ -588,7 +596,7 @@ class AsyncPaySsam(_ClientBase):
         expires_on: date | None = None,
     ) -> SentBill:
         """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered)."""
-        return await self._write(
+        return await self._settle(
             operations.send(
                 self._config,
                 bill_id,
@@ -613,35 +621,51 @@ class AsyncPaySsam(_ClientBase):
         outcome = await self._attempt(call, self._build(self._http, call))
         if isinstance(outcome, PaySsamError):
             raise outcome
-        result: Resend = outcome  # type: ignore[assignment]
-        return result
+        return outcome
 
     async def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
         """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
-        return await self._write(operations.destroy(self._config, bill_id, price))
+        return await self._settle(operations.destroy(self._config, bill_id, price))
 
-    def _write(self, write: Write[Result], *, resumed: bool = False) -> Coroutine[Any, Any, Result]:
-        """The write's plan carried out: `_run`'s coroutine itself, awaited by the caller (one frame fewer)."""
-        return self._run(write_plan(write, self._config.retry, resumed=resumed), write.call)
-
-    async def _run(self, plan: Plan[Any], call: Call[Any]) -> Any:
-        """Carry out a plan: each attempt bounded, each pause slept; its return value or its error."""
-        self._check_open()
+    async def _read(self, call: Call[BillStatus]) -> BillStatus:
+        """A read, tried again while the policy allows: on no answer, a time-out, HTTP 5xx or 429, or code 5000."""
         request = self._build(self._http, call)
-        outcome = await self._attempt(call, request)
-        if not isinstance(outcome, PaySsamError):
-            return outcome
-        built: Built = {id(call): (call, request)}
-        next(plan)  # the attempt just made
+        retry = 0
         while True:
-            step = self._step(plan, outcome, built)
-            if isinstance(step, _Done):
-                return step.value
-            if isinstance(step, Pause):
-                await anyio.sleep(step.seconds)
-                outcome = None
-                continue
-            outcome = await self._attempt(*step)
+            outcome = await self._attempt(call, request)
+            if not isinstance(outcome, PaySsamError):
+                return outcome
+            pause = self._config.retry.read_pause(retry, outcome)
+            if pause is None:
+                raise outcome
+            self._pausing(call, pause, outcome)
+            await _async_sleep(pause)
+            retry += 1
+
+    async def _settle(self, write: Write[Result], *, resumed: bool = False) -> Result:
+        """A write carried through to a definitive conclusion (see settlement.py): its result, or its error."""
+        settlement = Settlement(write, self._config.retry, resumed=resumed)
+        request = self._build(self._http, write.call)
+        while True:
+            outcome = await self._attempt(write.call, request)
+            step = settlement.after_attempt(outcome)
+            if isinstance(step, ReadBack):
+                step = settlement.after_read_back(await self._read_back(write))
+            if isinstance(step, Done):
+                return step.result
+            if isinstance(step, Failed):
+                raise step.error
+            self._pausing(write.call, step.seconds, settlement.last)
+            await _async_sleep(step.seconds)
+
+    async def _read_back(self, write: Write[Result]) -> BillStatus | PaySsamError | None:
+        """The write's bill as a read shows it now: its status, None if PaySsam knows no such bill, or the error."""
+        try:
+            return await self._read(write.read_back())
+        except BillNotFoundError:
+            return None
+        except PaySsamError as error:
+            return error
 
     def _deadlines(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
         """The watch over this loop's attempts (the last one used is kept at hand)."""
@@ -650,38 +674,36 @@ class AsyncPaySsam(_ClientBase):
             last = self._last_deadlines = for_loop(loop)
         return last
 
-    async def _attempt(self, call: Call[Any], request: httpx.Request) -> object:
-        """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with."""
+    async def _attempt(self, call: Call[Result], request: httpx.Request) -> Result | PaySsamError:
+        """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with.
+
+        As asyncio.timeout: the task is cancelled when its time is up and the cancel becomes a TimeoutError;
+        but one timer per loop watches every attempt in flight (see deadlines.py).
+        """
+        self._check_open()
         started = time.perf_counter()
         response: httpx.Response | None = None
-        seconds = self._config.attempt_seconds
         try:
-            loop = asyncio.get_running_loop()
-            task = asyncio.current_task(loop)
-        except RuntimeError:  # trio, through anyio
+            task = asyncio.current_task()
+        except RuntimeError:
             task = None
+        if task is None:
+            raise RuntimeError(f"{type(self).__name__} runs its calls in an asyncio task")
+        deadlines = self._deadlines(task.get_loop())
+        cancelling, fired = task.cancelling(), False
+        deadlines.start(task, self._config.attempt_seconds)
         try:
-            if task is None:
-                with anyio.fail_after(seconds):
-                    response = await self._http.send(request, stream=True)
-                    content = await aread_answer(response)
-            else:
-                # As asyncio.timeout: the task is cancelled when its time is up and the cancel becomes a
-                # TimeoutError; but one timer per loop watches every attempt (see deadlines.py).
-                deadlines = self._deadlines(loop)
-                cancelling, fired = task.cancelling(), False
-                deadlines.start(task, seconds)
-                try:
-                    response = await self._http.send(request, stream=True)
-                    content = await aread_answer(response)
-                except asyncio.CancelledError:
-                    fired = deadlines.stop(task)
-                    if fired and task.uncancel() <= cancelling:
-                        raise TimeoutError from None
-                    raise
-                finally:
-                    if not fired and deadlines.stop(task):  # our cancel overtaken by another end: take it back
-                        task.uncancel()
+            try:
+                response = await self._http.send(request, stream=True)
+                content = await aread_answer(response)
+            except asyncio.CancelledError:
+                fired = deadlines.stop(task)
+                if fired and task.uncancel() <= cancelling:
+                    raise TimeoutError from None
+                raise
+            finally:
+                if not fired and deadlines.stop(task):  # our cancel overtaken by another end: take it back
+                    task.uncancel()
         except (httpx.HTTPError, TimeoutError, AnswerTooLargeError, AnswerEncodingError) as exc:
             return self._failed(call, exc, 0 if response is None else response.status_code)
         return self._parsed(call, response, content, started)
@@ -694,17 +716,18 @@ class AsyncPaySsam(_ClientBase):
         The ids are taken from the iterable as they are needed, so it may be a file read lazily; each read
         is tried again per the client's retry policy; a failed read is yielded, not raised.
         """
+        ids = validation.bill_ids(bill_ids)
         workers = validation.concurrency(concurrency)
         self._check_open()
-        return self._map(bill_ids, self._read_one, workers)
+        return self._map(ids, self._read_one, workers)
 
     async def _map(
-        self, items: Iterable[Item], work: Callable[[Item], Awaitable[Result]], concurrency: int
-    ) -> AsyncIterator[tuple[Item, Result]]:
+        self, items: Iterable[Item], work: Callable[[Item], Awaitable[Out]], concurrency: int
+    ) -> AsyncIterator[tuple[Item, Out]]:
         """(item, await work(item)) for every item as each ends: `concurrency` tasks share the items."""
         self._check_open()
         source = iter(items)
-        results: asyncio.Queue[tuple[Item, Result] | BaseException | None] = asyncio.Queue(maxsize=concurrency)
+        results: asyncio.Queue[tuple[Item, Out] | BaseException | None] = asyncio.Queue(maxsize=concurrency)
 
         async def worker() -> None:
             try:
@@ -748,11 +771,11 @@ class AsyncPaySsam(_ClientBase):
         csv_output: str | Path | None = None,
         progress: bool = False,
     ) -> batch.BatchReport:
-        """Send every bill of a CSV file exactly once; resumable (see payssam.batch). Every row is checked first:
-        BatchRefusedError lists every problem and nothing is sent."""
-        job = batch.Batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
-        with _progress("send-batch", lambda: len(job.rows), job.already_settled, progress) as shown:
-            return await job.run_async(self, shown)
+        """Send every bill of a CSV file exactly once; resumable, and safe to edit between runs (see payssam.batch).
+        Every row is checked first: BatchRefusedError lists the problems and nothing is sent."""
+        job = batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
+        with _progress("send-batch", lambda: job.rows, job.already_settled, progress) as shown:
+            return await batch.run_async(async_runner(self), job, shown)
 
     async def reconcile(
         self,
@@ -766,9 +789,9 @@ class AsyncPaySsam(_ClientBase):
     ) -> reconcile.ReconcileReport:
         """Read back every bill id of a file (one per line, or a CSV column), writing one line each to output;
         resumable; returns the counts by state and errors by class."""
-        run = reconcile.Reconcile.prepare(file, output, column, csv_output, concurrency)
+        run = reconcile.prepare(file, output, column, csv_output, concurrency)
         with _progress("reconcile", run.total, run.already_done, progress) as shown:
-            return await reconcile.run_async(self, run, shown)
+            return await reconcile.run_async(async_runner(self), run, shown)
 
     async def close(self) -> None:
         """Release the connection pool (a client passed in by the caller stays open)."""
@@ -783,3 +806,63 @@ class AsyncPaySsam(_ClientBase):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+class _SyncRunner:
+    """The blocking client as bulk work sees it (runners.SyncRunner)."""
+
+    def __init__(self, client: PaySsam) -> None:
+        self._client = client
+
+    @property
+    def config(self) -> Config:
+        return self._client._config
+
+    def map(self, items: Iterable[Item], work: Callable[[Item], Out], concurrency: int) -> Iterator[tuple[Item, Out]]:
+        return self._client._map(items, work, concurrency)
+
+    def send(self, write: Write[SentBill], *, resumed: bool) -> SentBill | PaySsamError:
+        try:
+            return self._client._settle(write, resumed=resumed)
+        except PaySsamError as error:
+            return error
+
+    def read(self, bill_id: str) -> BillStatus | PaySsamError:
+        return self._client._read_one(bill_id)
+
+
+class _AsyncRunner:
+    """The awaitable client as bulk work sees it (runners.AsyncRunner)."""
+
+    def __init__(self, client: AsyncPaySsam) -> None:
+        self._client = client
+
+    @property
+    def config(self) -> Config:
+        return self._client._config
+
+    def map(
+        self, items: Iterable[Item], work: Callable[[Item], Awaitable[Out]], concurrency: int
+    ) -> AsyncIterator[tuple[Item, Out]]:
+        return self._client._map(items, work, concurrency)
+
+    async def send(self, write: Write[SentBill], *, resumed: bool) -> SentBill | PaySsamError:
+        try:
+            return await self._client._settle(write, resumed=resumed)
+        except PaySsamError as error:
+            return error
+
+    async def read(self, bill_id: str) -> BillStatus | PaySsamError:
+        return await self._client._read_one(bill_id)
+
+
+def runner(client: PaySsam) -> SyncRunner:
+    """The seam bulk work uses to reach a blocking client (see runners.py)."""
+    client._check_open()
+    return _SyncRunner(client)
+
+
+def async_runner(client: AsyncPaySsam) -> AsyncRunner:
+    """The seam bulk work uses to reach an awaitable client (see runners.py)."""
+    client._check_open()
+    return _AsyncRunner(client)

@@ -8,11 +8,8 @@ clients share all of it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
-
-import httpx
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from payssam_api_client.api.erp_partner_controller import (
     bill_cancel,
@@ -34,6 +31,7 @@ from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 
 from . import results, validation
 from ._version import __version__
+from .calls import Call
 from .config import Config
 from .errors import AlreadyCancelledError, DuplicateBillIdError, ProcessingError
 from .exchange import ACCEPT_ENCODING
@@ -41,7 +39,7 @@ from .generated import UNSET, request_layout
 from .hashing import apply_digest, preimage
 from .protocol import Model, decode
 from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
-from .retries import Judgement, Verdict, Write
+from .settlement import Judgement, Verdict, Write
 from .states import BillState
 
 USER_AGENT = f"payssam-python/{__version__}"
@@ -49,22 +47,6 @@ HEADERS = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept
 """On every request, whoever's client: JSON, who we are, and only the encodings the SDK can bound."""
 
 Result = TypeVar("Result")
-
-
-@dataclass(frozen=True, slots=True)
-class Call(Generic[Result]):
-    """One request, ready to send as is (any number of times), and the parser of its answer."""
-
-    operation: str
-    bill_id: str
-    method: str
-    url: httpx.URL
-    content: bytes = field(repr=False)
-    headers: Mapping[str, str]
-    parse: Callable[[int, bytes, float | None], Result]
-    """(HTTP status, decoded body, Retry-After seconds) -> result, or a PaySsamError."""
-    effect: bool
-    """Whether the call changes something at PaySsam (errors then say it may have happened)."""
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -2,13 +2,15 @@
 
 PaySsam has no list query and its callback can be missed, so partners read each open bill. The ids
 are read from the file as they are needed (one per line, or a CSV column), so memory does not grow
-with their number; a run killed and started again skips the lines its output already has (one bit
-per line). At the end: counts by state and errors by class.
+with their number; a run killed and started again skips the lines its output already has, as long as
+each still holds the same id (four bytes per line remember which), so an edited file is read again
+where it changed, never skipped. At the end: counts by state and errors by class.
 """
 
 from __future__ import annotations
 
-import csv
+import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,14 +20,16 @@ from typing import TYPE_CHECKING, Any
 from . import errors, validation
 from .bulk_files import RECONCILE_SUFFIX
 from .errors import PaySsamError, ProtocolError, TransportError, ValidationError
+from .inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
+from .outputs import Writer, check_outputs, read_records
 from .progress import table
-from .records import LineSet, Writer, open_source, optional_path, path_argument, read_lines
+from .results import BillStatus
 
 if TYPE_CHECKING:
-    from .client import AsyncPaySsam, PaySsam
     from .progress import Progress
-    from .results import BillStatus
+    from .runners import AsyncRunner, SyncRunner
 
+KIND = "reconcile"
 OUTPUT_COLUMNS = (
     "line",
     "bill_id",
@@ -74,25 +78,48 @@ def default_output(source: Path) -> Path:
 
 def ids(source: Path, column: str | None = None) -> Iterator[tuple[int, str]]:
     """(line, bill id) for every id of the file, read lazily: one per line, or a CSV column with a header."""
-    with open_source(source) as stream:
+    with open_lines(source) as lines:
         if column is None:
-            for number, text in enumerate(stream, start=1):
+            for text in lines:
                 bill_id = text.strip()
                 if bill_id:
-                    yield number, bill_id
+                    yield lines.number, bill_id
             return
-        reader = csv.DictReader(stream)
-        if column not in (reader.fieldnames or []):
-            raise ValidationError("column", f"{column!r} is not a column of {source.name}")
-        for record in reader:
-            bill_id = (record.get(column) or "").strip()
+        records = csv_records(lines)
+        first = next(records, None)
+        header = [] if first is None else [cell.strip() for cell in first[1]]
+        if header.count(column) != 1:
+            problem = "is not a column of" if column not in header else "appears more than once in"
+            raise ValidationError("column", f"{column!r} {problem} {source.name}")
+        index = header.index(column)
+        for line, cells in records:
+            bill_id = cells[index].strip() if index < len(cells) else ""
             if bill_id:
-                yield reader.line_num, bill_id
+                yield line, bill_id
 
 
-def count(source: Path, column: str | None = None) -> int:
-    """How many ids the file holds (a streaming pass, for the progress bar's total)."""
-    return sum(1 for _ in ids(source, column))
+class DoneLines:
+    """Which lines earlier runs settled, and the id each held then: four bytes per line (a CRC of the id)."""
+
+    def __init__(self) -> None:
+        self._marks = array("I")
+
+    @staticmethod
+    def _mark(bill_id: str) -> int:
+        return zlib.crc32(bill_id.encode("utf-8", "surrogatepass")) or 1
+
+    def add(self, line: int, bill_id: str) -> None:
+        if line >= len(self._marks):
+            self._marks.frombytes(bytes(self._marks.itemsize * (line + 1 - len(self._marks))))
+        self._marks[line] = self._mark(bill_id)
+
+    def discard(self, line: int) -> None:
+        if line < len(self._marks):
+            self._marks[line] = 0
+
+    def holds(self, line: int, bill_id: str) -> bool:
+        """Whether an earlier run settled this line while it held this id."""
+        return line < len(self._marks) and self._marks[line] == self._mark(bill_id)
 
 
 def _no_answer(error: object) -> bool:
@@ -102,19 +129,23 @@ def _no_answer(error: object) -> bool:
     return isinstance(named, type) and issubclass(named, TransportError | ProtocolError)
 
 
-def done_lines(output: Path) -> tuple[LineSet, int, int]:
-    """The lines an earlier run settled (a state, or an answer such as "no such bill"), how many, and how many
-    of those are errors."""
-    done = LineSet()
-    found = errors = 0
-    for record in read_lines(output):
-        error = record.get("error")
-        if _no_answer(error):
+def done_lines(output: Path) -> tuple[DoneLines, set[int]]:
+    """The lines an earlier run settled (a state, or an answer such as "no such bill") with their ids, and which of
+    them ended in an error answer."""
+    done = DoneLines()
+    errored: set[int] = set()
+    for record in read_records(output, KIND):
+        line, bill_id, error = record["line"], record.get("bill_id"), record.get("error")
+        if _no_answer(error) or not isinstance(bill_id, str) or line < 1:
+            done.discard(line)
+            errored.discard(line)
             continue
-        done.add(record["line"])
-        found += 1
-        errors += error is not None
-    return done, found, errors
+        done.add(line, bill_id)
+        if error is None:
+            errored.discard(line)
+        else:
+            errored.add(line)
+    return done, errored
 
 
 def record(line: int, bill_id: str, result: BillStatus | PaySsamError) -> dict[str, Any]:
@@ -139,36 +170,48 @@ class Reconcile:
     """One run over a file of ids: what earlier runs did, where results go."""
 
     source: Path
+    stamp: Stamp
     output: Path
     column: str | None
     csv_output: Path | None
     concurrency: int
-    done: LineSet
-    already_done: int
-    earlier_errors: int
-
-    @classmethod
-    def prepare(
-        cls, source: object, output: object, column: object, csv_output: object, concurrency: object
-    ) -> Reconcile:
-        """Check the arguments and read what an earlier run wrote; nothing is read from PaySsam yet."""
-        path = path_argument("file", source)
-        if column is not None and (not isinstance(column, str) or not column):
-            raise ValidationError("column", "must be a column name")
-        out = optional_path("output", output) or default_output(path)
-        done, already, errors = done_lines(out)
-        csv_path = optional_path("csv_output", csv_output)
-        return cls(path, out, column, csv_path, validation.concurrency(concurrency), done, already, errors)
+    done: DoneLines
+    errored: set[int]
+    already_done: int = 0
+    earlier_errors: int = 0
 
     def pending(self) -> Iterator[tuple[int, str]]:
         """The (line, id) pairs still to read."""
-        return ((line, bill_id) for line, bill_id in ids(self.source, self.column) if line not in self.done)
+        return (
+            (line, bill_id) for line, bill_id in ids(self.source, self.column) if not self.done.holds(line, bill_id)
+        )
 
     def total(self) -> int:
-        return count(self.source, self.column)
+        """How many ids the file holds (a streaming pass, for the progress bar's total)."""
+        return sum(1 for _ in ids(self.source, self.column))
 
     def report(self) -> ReconcileReport:
         return ReconcileReport(Counter(), Counter(), self.already_done, self.output, self.earlier_errors)
+
+
+def prepare(source: object, output: object, column: object, csv_output: object, concurrency: object) -> Reconcile:
+    """Check the arguments and the files and read what an earlier run wrote; nothing is read from PaySsam yet."""
+    path = path_argument("file", source)
+    if column is not None and (not isinstance(column, str) or not column):
+        raise ValidationError("column", "must be a column name")
+    workers = validation.concurrency(concurrency)
+    out = optional_path("output", output) or default_output(path)
+    csv_path = optional_path("csv_output", csv_output)
+    stamp = stamp_input(path)
+    written = {"output": out} if csv_path is None else {"output": out, "csv_output": csv_path}
+    check_outputs([path], written)
+    done, errored = done_lines(out)
+    run = Reconcile(path, stamp, out, column, csv_path, workers, done, errored)
+    for line, bill_id in ids(path, column):  # also checks the whole file before anything is read from PaySsam
+        if done.holds(line, bill_id):
+            run.already_done += 1
+            run.earlier_errors += line in errored
+    return run
 
 
 def tally(report: ReconcileReport, result: BillStatus | PaySsamError) -> str:
@@ -181,23 +224,25 @@ def tally(report: ReconcileReport, result: BillStatus | PaySsamError) -> str:
     return result.state.name
 
 
-def run_sync(client: PaySsam, run: Reconcile, progress: Progress | None) -> ReconcileReport:
+def _writer(run: Reconcile) -> Writer:
+    return Writer(KIND, run.output, OUTPUT_COLUMNS, run.csv_output, csv_name="csv_output")
+
+
+def run_sync(runner: SyncRunner, run: Reconcile, progress: Progress | None) -> ReconcileReport:
     """Read every pending id with the blocking client's threads, one output line each."""
     report = run.report()
-    with Writer(run.output, OUTPUT_COLUMNS, run.csv_output) as writer:
-        for (line, bill_id), result in client._map(
-            run.pending(), lambda pair: client._read_one(pair[1]), run.concurrency
-        ):
+    with _writer(run) as writer:
+        for (line, bill_id), result in runner.map(run.pending(), lambda pair: runner.read(pair[1]), run.concurrency):
             _finish(report, writer, progress, line, bill_id, result)
     return report
 
 
-async def run_async(client: AsyncPaySsam, run: Reconcile, progress: Progress | None) -> ReconcileReport:
+async def run_async(runner: AsyncRunner, run: Reconcile, progress: Progress | None) -> ReconcileReport:
     """Read every pending id with the awaitable client's tasks, one output line each."""
     report = run.report()
-    with Writer(run.output, OUTPUT_COLUMNS, run.csv_output) as writer:
-        async for (line, bill_id), result in client._map(
-            run.pending(), lambda pair: client._read_one(pair[1]), run.concurrency
+    with _writer(run) as writer:
+        async for (line, bill_id), result in runner.map(
+            run.pending(), lambda pair: runner.read(pair[1]), run.concurrency
         ):
             _finish(report, writer, progress, line, bill_id, result)
     return report

@@ -9,6 +9,7 @@ ASCII classes and anchors, which Python's re matches alike under fullmatch.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -163,3 +164,12 @@ def rate(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
         raise ValidationError("rate", "must be a positive number of sends per second, or None")
     return float(value)
+
+
+def bill_ids(value: object) -> Iterable[str]:
+    """An iterable of bill ids for bulk reads: a str or bytes would be read one character at a time, so refused."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        raise ValidationError("bill_ids", f"must be an iterable of bill ids, not a single {type(value).__name__}")
+    if not isinstance(value, Iterable):
+        raise ValidationError("bill_ids", f"must be an iterable of bill ids, not {type(value).__name__}")
+    return value
