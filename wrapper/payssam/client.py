@@ -727,15 +727,17 @@ class AsyncPaySsam(_ClientBase):
         """(item, await work(item)) for every item as each ends: `concurrency` tasks share the items."""
         self._check_open()
         source = iter(items)
-        results: asyncio.Queue[tuple[Item, Out] | BaseException | None] = asyncio.Queue(maxsize=concurrency)
+        results: asyncio.Queue[tuple[Item, Out] | None] = asyncio.Queue(maxsize=concurrency)
+        failures: list[BaseException] = []
 
         async def worker() -> None:
             try:
                 for item in source:
                     await results.put((item, await work(item)))
-            except Exception as exc:  # the items' source failed (a file gone, a bad column): the caller gets it
-                await results.put(exc)
-                return
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # the items' source or the work failed: the caller gets it
+                failures.append(exc)
             await results.put(None)
 
         workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
@@ -743,12 +745,12 @@ class AsyncPaySsam(_ClientBase):
         try:
             while finished < concurrency:
                 item = await results.get()
-                if item is None:
-                    finished += 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
+                if item is not None:
                     yield item
+                    continue
+                finished += 1
+                if failures:
+                    raise failures[0]
         finally:
             for task in workers:
                 task.cancel()

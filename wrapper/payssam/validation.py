@@ -150,7 +150,15 @@ def expiry(value: object, field: str = "expires_on") -> date:
     return value
 
 
-def concurrency(value: object, limit: int = 256) -> int:
+CONCURRENCY_MAX = 256
+"""The most workers bulk work runs at once."""
+RATE_MIN = 0.01
+"""The slowest rate bulk work accepts: one send every 100 seconds."""
+RATE_MAX = 1000.0
+"""The fastest rate bulk work accepts, in sends per second."""
+
+
+def concurrency(value: object, limit: int = CONCURRENCY_MAX) -> int:
     """A number of workers for bulk work: an int from 1 to limit."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
         raise ValidationError("concurrency", f"must be an int from 1 to {limit}")
@@ -158,11 +166,13 @@ def concurrency(value: object, limit: int = 256) -> int:
 
 
 def rate(value: object) -> float | None:
-    """Sends per second: a positive number, or None for as fast as the concurrency allows."""
+    """Sends per second: a number from RATE_MIN to RATE_MAX, or None for as fast as the concurrency allows."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise ValidationError("rate", "must be a positive number of sends per second, or None")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not RATE_MIN <= value <= RATE_MAX:
+        raise ValidationError(
+            "rate", f"must be a number of sends per second from {RATE_MIN:g} to {RATE_MAX:g}, or None"
+        )
     return float(value)
 
 
