@@ -116,6 +116,8 @@ def check_backoff(value: object) -> Backoff:
 
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_PORT = re.compile(r"0*([1-9][0-9]{0,4})")
+"""A port as the URL's text gives it: ASCII digits naming 1 or more, leading zeros allowed (65535 is checked apart)."""
 
 
 def _check_host(host: str) -> None:
@@ -138,8 +140,22 @@ def _check_host(host: str) -> None:
                 raise ValidationError("base_url", "has an internationalised host name that is not valid IDNA") from None
 
 
+def _check_port(value: str) -> None:
+    """The URL's port, when it gives one, names 1 to 65535 in ASCII digits.
+
+    Read from the text: httpx takes any int() (-1, 99999, "1_0" and non-ASCII digits too), and the socket layer
+    only fails later (an OverflowError, under anyio inside an ExceptionGroup).
+    """
+    authority = value.partition("//")[2].partition("/")[0]
+    after_host = authority.rpartition("]")[2] if authority.startswith("[") else authority
+    digits = after_host.partition(":")[2]
+    match = _PORT.fullmatch(digits)
+    if digits and (match is None or int(match[1]) > 65535):
+        raise ValidationError("base_url", "has a port that is not a number from 1 to 65535")
+
+
 def check_base_url(value: object) -> str:
-    """An http(s) URL with a valid host and no query, fragment or credentials; no trailing slash."""
+    """An http(s) URL with a valid host and port and no query, fragment or credentials; no trailing slash."""
     if not isinstance(value, str) or not value:
         raise ValidationError("base_url", f"must be a non-empty URL string (or set {ENV_BASE_URL})")
     try:
@@ -157,6 +173,7 @@ def check_base_url(value: object) -> str:
         raise ValidationError("base_url", "must be an http:// or https:// URL with a host")
     if "?" in value or "#" in value or "@" in value.partition("//")[2].partition("/")[0]:
         raise ValidationError("base_url", "must not carry a query, fragment or user info")
+    _check_port(value)
     _check_host(host)
     return value.rstrip("/")
 

@@ -2,18 +2,25 @@
 
 httpx's timeouts bound each socket operation, so a server dripping a byte at a time keeps a call
 alive for ever. Here every attempt has a deadline: the sync default transport checks it on every
-socket read and write (BoundedTransport), the async client cancels the attempt when it passes, and
-the answer is read raw and decoded incrementally, refused past 1 MiB, so neither a slow nor a
-compressed-bomb answer costs more than the bound.
+socket read and write (BoundedTransport: an httpcore connection pool given, through its public
+network_backend argument, a backend whose sockets keep the deadline), the async client cancels the
+attempt when it passes, and the answer is read raw and decoded incrementally, refused past 1 MiB, so
+neither a slow nor a compressed-bomb answer costs more than the bound.
+
+What the SDK cannot bound: an answer a transport read and decoded before handing it over. An
+in-process transport whose handler returns `httpx.Response(content=...)` has httpx decode the whole
+body inside that constructor, before the client sees anything; the SDK then refuses it by its size.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import ssl
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 import httpcore
 import httpx
@@ -120,19 +127,150 @@ class _BoundedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-class BoundedTransport(httpx.HTTPTransport):
+Cert = str | tuple[str, str] | tuple[str, str, str]
+"""A client certificate as httpx takes it: a file, (certificate, key) or (certificate, key, password)."""
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""httpx's own default pool limits (httpx.HTTPTransport's)."""
+
+_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
+"""httpcore's errors and the httpx errors they are raised as (httpcore 1.0 has no CloseError to map)."""
+
+
+def _as_httpx(exc: Exception) -> httpx.TransportError | None:
+    """httpx's error for an httpcore one, its most specific class (the first of exc's own classes mapped)."""
+    for kind in type(exc).__mro__:
+        mapped = _ERRORS.get(kind)
+        if mapped is not None:
+            return mapped(str(exc))
+    return None
+
+
+def _core_proxy(proxy: httpx.Proxy) -> httpcore.Proxy:
+    """httpx's proxy setting as httpcore's (a SOCKS one needs socksio, as with httpx's own transport)."""
+    url = proxy.url
+    if url.scheme in ("socks5", "socks5h") and importlib.util.find_spec("socksio") is None:
+        raise ImportError("Using a SOCKS proxy needs the 'socksio' package: pip install httpx[socks]")
+    return httpcore.Proxy(
+        url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+        auth=proxy.raw_auth,
+        headers=proxy.headers.raw,
+        ssl_context=proxy.ssl_context,
+    )
+
+
+class _AnswerStream(httpx.SyncByteStream):
+    """httpcore's answer body as httpx's stream, its errors raised as httpx's while it is read."""
+
+    def __init__(self, inner: Iterable[bytes]) -> None:
+        self._inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The body's chunks as httpcore reads them (each socket read within the attempt's deadline)."""
+        try:
+            yield from self._inner
+        except Exception as exc:
+            mapped = _as_httpx(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    def close(self) -> None:
+        """Close httpcore's stream, which gives its connection back to the pool (or closes it)."""
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+def _bounded_pool(
+    *,
+    verify: ssl.SSLContext | str | bool = True,
+    cert: Cert | None = None,
+    trust_env: bool = True,
+    http1: bool = True,
+    http2: bool = False,
+    limits: httpx.Limits = DEFAULT_LIMITS,
+    proxy: str | httpx.URL | httpx.Proxy | None = None,
+    uds: str | None = None,
+    local_address: str | None = None,
+    retries: int = 0,
+    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+) -> httpcore.ConnectionPool:
+    """The pool httpx.HTTPTransport builds from its arguments (same names and defaults), on the bounded backend."""
+    if isinstance(proxy, str | httpx.URL):
+        proxy = httpx.Proxy(url=proxy)
+    return httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env),
+        proxy=None if proxy is None else _core_proxy(proxy),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        http1=http1,
+        http2=http2,
+        retries=retries,
+        local_address=local_address,
+        uds=uds,
+        network_backend=_BoundedBackend(httpcore.SyncBackend()),
+        socket_options=socket_options,
+    )
+
+
+class BoundedTransport(httpx.BaseTransport):
     """httpx's own transport (same arguments: proxy, verify, limits, ...) whose sockets keep the attempt's deadline.
 
     The SDK's blocking client uses it by default; pass `httpx.Client(transport=payssam.BoundedTransport(...))`
-    as http_client to keep the whole-attempt bound with your own settings.
+    as http_client to keep the whole-attempt bound with your own settings. It is an httpcore connection pool
+    given a network backend that bounds every socket operation, through httpcore's public arguments only.
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # The one reach into httpx's internals: its connection pool's network backend (httpx pinned below 0.29;
-        # tests/test_exchange.py fails if this stops bounding a dripping server).
-        pool = self._pool
-        pool._network_backend = _BoundedBackend(pool._network_backend)
+        """Take httpx.HTTPTransport's keyword arguments (checked by _bounded_pool; an unknown one is a TypeError).
+
+        The signature stays **kwargs: naming the parameters here is, to the API diff, removing one.
+        """
+        self._pool = _bounded_pool(**kwargs)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send request through the pool; httpcore's errors are raised as httpx's, as httpx's own transport does."""
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            answer = self._pool.handle_request(core_request)
+        except Exception as exc:
+            mapped = _as_httpx(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=_AnswerStream(cast(Iterable[bytes], answer.stream)),
+            extensions=answer.extensions,
+        )
+
+    def close(self) -> None:
+        """Close the pool's connections."""
+        self._pool.close()
 
 
 class _Decoder:
@@ -184,10 +322,16 @@ class _Decoder:
 
 
 def _already_read(response: httpx.Response) -> bytes:
-    """A body httpx read when the answer was made in-process (a MockTransport or the simulator's transport)."""
-    if len(response.content) > MAX_ANSWER:
+    """A body httpx read and decoded before the client got the answer (an in-process transport's
+    `httpx.Response(content=...)`): its size is checked and it is not copied; the memory and time httpx spent
+    decoding it are spent already, beyond the SDK's bound."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        raise AnswerEncodingError("the answer's body was consumed before the client could read it") from None
+    if len(content) > MAX_ANSWER:
         raise AnswerTooLargeError
-    return response.content
+    return content
 
 
 def read_answer(response: httpx.Response, deadline: float) -> bytes:
