@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -41,7 +42,7 @@ from .errors import BillNotFoundError, DuplicateBillIdError, OutcomeUnknownError
 from .ids import new_bill_id
 from .inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
 from .journal import SETTLED, Entry, Journal, Keys
-from .outputs import Writer, check_outputs
+from .outputs import Writer, check_ours, check_outputs
 from .progress import table
 from .redaction import mask_name, mask_phone
 from .results import BillStatus, SentBill
@@ -167,7 +168,8 @@ def default_output(source: Path) -> Path:
 
 def journal_path(output: Path) -> Path:
     """Where the journal of an output lives."""
-    return output.with_name(output.name + ".journal")
+    named = output if output.name else Path(os.path.abspath(output))
+    return named.with_name(named.name + ".journal")
 
 
 # --------------------------------------------------------------------------- reading and checking the file
@@ -592,13 +594,17 @@ def prepare(
     path = path_argument("file", source)
     workers = validation.concurrency(concurrency)
     per_second = validation.rate(rate)
+    stamp = stamp_input(path)
     out = optional_path("output", output) or default_output(path)
     csv_path = optional_path("csv_output", csv_output)
-    stamp = stamp_input(path)
     written = {"output": out, "journal": journal_path(out)}
     if csv_path is not None:
         written["csv_output"] = csv_path
     check_outputs([path], written)
+    check_ours(out, KIND, "output")
+    if csv_path is not None:
+        check_ours(csv_path, KIND, "csv_output", OUTPUT_COLUMNS)
+    Journal.check(journal_path(out))
     rows, keys = check(config, path, callback_url)
     job = Batch(config, path, stamp, keys, rows, out, str(callback_url), csv_path, workers, per_second)
     try:

@@ -87,6 +87,12 @@ class Journal:
         self.run = run
         self.writable = writable
 
+    @staticmethod
+    def check(path: Path) -> None:
+        """An existing journal must be ours; a missing one is fine (made by the first run)."""
+        if path.exists() or path.is_symlink():
+            _check_ours(path)
+
     @classmethod
     def open(cls, path: Path, *, writable: bool) -> Journal | None:
         """The journal at path: created when writable and missing; None when only read and missing.

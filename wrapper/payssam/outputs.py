@@ -68,6 +68,23 @@ def check_outputs(inputs: Sequence[Path], outputs: Mapping[str, Path]) -> None:
         taken[(info.st_dev, info.st_ino)] = f"the {name}"
 
 
+def check_ours(path: Path, kind: str, name: str, columns: Sequence[str] | None = None) -> None:
+    """An existing output must start with the header this package writes (JSONL of `kind`, or CSV of `columns`);
+    checked before anything is sent, and again when the file is opened to append."""
+    header = _jsonl_header_bytes(kind) if columns is None else _csv_header_bytes(columns)
+    try:
+        with path.open("rb") as stream:
+            start = stream.read(len(header))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ValidationError(name, f"{path} cannot be read: {exc.strerror or type(exc).__name__}") from None
+    if start != header:
+        raise ValidationError(
+            name, f"{path} was not written by payssam {kind} (its first line differs): name a new file"
+        )
+
+
 def _create(path: Path, header: bytes) -> None:
     """Create path holding only header, atomically: it never exists empty or half-written, and an existing file
     (one that appeared meanwhile included) is never replaced."""
@@ -180,7 +197,7 @@ class Writer:
     ) -> None:
         _adopt(path, _jsonl_header_bytes(kind), "output", f"payssam {kind}")
         if csv_path is not None:
-            _adopt(csv_path, _csv_header_bytes(columns), csv_name, f"payssam {kind} (its header row differs)")
+            _adopt(csv_path, _csv_header_bytes(columns), csv_name, f"payssam {kind}")
         self.path = path
         self._columns = list(columns)
         self._jsonl: IO[str] = path.open("a", encoding="utf-8")

@@ -21,7 +21,7 @@ from . import errors, validation
 from .bulk_files import RECONCILE_SUFFIX
 from .errors import PaySsamError, ProtocolError, TransportError, ValidationError
 from .inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
-from .outputs import Writer, check_outputs, read_records
+from .outputs import Writer, check_ours, check_outputs, read_records
 from .progress import table
 from .results import BillStatus
 
@@ -200,11 +200,13 @@ def prepare(source: object, output: object, column: object, csv_output: object, 
     if column is not None and (not isinstance(column, str) or not column):
         raise ValidationError("column", "must be a column name")
     workers = validation.concurrency(concurrency)
+    stamp = stamp_input(path)
     out = optional_path("output", output) or default_output(path)
     csv_path = optional_path("csv_output", csv_output)
-    stamp = stamp_input(path)
     written = {"output": out} if csv_path is None else {"output": out, "csv_output": csv_path}
     check_outputs([path], written)
+    if csv_path is not None:
+        check_ours(csv_path, KIND, "csv_output", OUTPUT_COLUMNS)
     done, errored = done_lines(out)
     run = Reconcile(path, stamp, out, column, csv_path, workers, done, errored)
     for line, bill_id in ids(path, column):  # also checks the whole file before anything is read from PaySsam
