@@ -74,16 +74,26 @@ def _checks(model: type) -> tuple[tuple[str, tuple[type, ...], frozenset[type]],
 
 
 def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
-    """A JSON value with every member naming an apikey dropped and every secret masked, nested ones too."""
+    """A JSON value with every member naming an apikey dropped and every secret masked (in any case or encoding),
+    nested ones too."""
     if isinstance(value, dict):
         return {
             redact(str(key), secrets): scrub(item, secrets) for key, item in value.items() if not names_apikey(str(key))
         }
     if isinstance(value, list):
         return [scrub(item, secrets) for item in value]
-    if isinstance(value, str) and any(secret in value for secret in secrets if secret):
+    if isinstance(value, str):
         return redact(value, secrets)
     return value
+
+
+def _may_hide_a_secret(content: bytes, secrets: tuple[str, ...], echoed: object) -> bool:
+    """Whether a secret may be in the answer anywhere but the apikey member the vendor echoes: escaped or
+    %-encoded text could hide one from a byte search, and a case-changed echo is found case-insensitively."""
+    if b"\\" in content or b"%" in content:
+        return True
+    lowered = content.lower()
+    return any(lowered.count(secret.lower().encode()) > (echoed == secret) for secret in secrets if secret)
 
 
 def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...], content: bytes) -> None:
@@ -95,17 +105,14 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
     """
     echoed = model.apikey
     model.apikey = UNSET
-    elsewhere = b"\\" in content  # an escaped form could hide a secret from the byte search below
-    for secret in secrets:
-        if secret and content.count(secret.encode()) > (1 if echoed == secret else 0):
-            elsewhere = True  # a secret somewhere else than the apikey member the vendor echoes
+    elsewhere = _may_hide_a_secret(content, secrets, echoed)
     extra = model.additional_properties
     if extra and (elsewhere or _names_an_apikey(extra)):
         model.additional_properties = scrub(extra, secrets)
     if elsewhere:
         for name in declared_types(type(model)):
             value = getattr(model, name)
-            if isinstance(value, str) and any(s in value for s in secrets if s):
+            if isinstance(value, str):
                 setattr(model, name, redact(value, secrets))
     for name in ("msg", "message"):
         value = getattr(model, name)
@@ -154,12 +161,13 @@ def decode(
     masked in the messages and excerpts.
     """
 
-    def refuse(reason: str) -> ProtocolError:
+    def refuse(reason: str, *, refused: bool = False) -> ProtocolError:
         hidden = (*secrets, *personal)
-        return protocol_error(reason, status, content, hidden, effect=effect, retry_after=retry_after)
+        may_have = effect and not refused
+        return protocol_error(reason, status, content, hidden, effect=may_have, retry_after=retry_after)
 
-    if status != 200:
-        raise refuse(f"unexpected HTTP status {status}")
+    if status != 200:  # HTTP 4xx but 408 turned the request away: nothing can have taken effect
+        raise refuse(f"unexpected HTTP status {status}", refused=400 <= status < 500 and status != 408)
     try:
         data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
