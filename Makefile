@@ -16,14 +16,14 @@ BUILD := build
 MOCK_PORT ?= 4010
 SIM_PORT ?= 4020
 BENCH_ARGS ?=
-BASE ?= HEAD~1
+BASE ?=
 FAULTS_ARGS ?=
 
 PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench bench-sim faults api-diff version-check clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench bench-sim faults api-diff version-check release-record clean
 
 HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
 
@@ -110,11 +110,14 @@ unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
 fuzz: $(PY_STAMP) ## Fuzz every public call with bad input and each operation with garbage answers (>=10,000 calls, minutes)
 	PAYSSAM_FUZZ=1 $(BIN)/pytest -q tests/test_fuzz.py
 
-api-diff: $(PY_STAMP) ## What changed for consumers since BASE (a git ref): public API and contract, breaking or not; exit 1 if breaking
+api-diff: $(PY_STAMP) ## What changed for consumers since the last recorded release (or BASE=X.Y.Z or a git ref); exit 1 if breaking
 	$(PY) openapi/tools/api_diff.py $(BASE)
 
-version-check: $(PY_STAMP) ## Fail if the version is below the bump the changes since the last release (tag) require
+version-check: $(PY_STAMP) ## Fail if the version is below the bump the changes since the last recorded release (releases/) require
 	@$(PY) openapi/tools/api_diff.py --release
+
+release-record: $(PY_STAMP) ## Record this tree's version as a release: releases/<version>.json (public API and contracts)
+	$(PY) openapi/tools/api_diff.py --record
 
 test: install lint typecheck unit check-generated version-check package-check ## Everything CI runs: lint, types, tests, drift check, version, packaging
 

@@ -25,6 +25,7 @@ from conftest import ROOT
 TOOLS = ROOT / "openapi" / "tools"
 sys.path.insert(0, str(TOOLS))
 
+import api_diff as api_diff_tool  # noqa: E402
 import check_overlay  # noqa: E402
 import contract_constants  # noqa: E402
 import contract_diff  # noqa: E402
@@ -284,33 +285,108 @@ def test_api_diff_lets_an_addition_through(tmp_path: Path) -> None:
     assert "non-breaking  python  EXTRA: added" in done.stdout
 
 
-def test_the_version_must_follow_the_changes_since_the_last_release(tmp_path: Path) -> None:
+def untagged_clone(tmp_path: Path) -> Path:
+    """A scratch clone with no tags at all: what a clone of `main` pushed from a developer's machine holds."""
     repo = scratch_clone(tmp_path)
-    version = (repo / "wrapper" / "payssam" / "_version.py").read_text(encoding="utf-8")
-    released = version.split("__version__ = ")[1].strip().strip('"')
-    # The release tag at this clone's HEAD (moved there if the clone already has it, as a real clone does).
-    subprocess.run(["git", "-C", str(repo), "tag", "-f", f"v{released}"], check=True, capture_output=True)
-    assert api_diff(repo, "--release").returncode == 0
-    init = repo / "wrapper" / "payssam" / "__init__.py"
-    init.write_text(init.read_text(encoding="utf-8") + "\nEXTRA = 1\n__all__ += ['EXTRA']\n", encoding="utf-8")
-    commit(repo, "drill: an addition without a version bump")
+    tags = subprocess.run(["git", "-C", str(repo), "tag"], capture_output=True, text=True, check=True).stdout.split()
+    if tags:
+        subprocess.run(["git", "-C", str(repo), "tag", "-d", *tags], check=True, capture_output=True)
+    return repo
+
+
+def test_version_check_compares_with_the_last_recorded_release_without_any_tag(tmp_path: Path) -> None:
+    """0.2.1's check printed "no release tag in this clone" and passed without checking anything."""
+    repo = untagged_clone(tmp_path)
+    done = api_diff(repo, "--release")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"since the recorded release \d+\.\d+\.\d+", done.stdout), done.stdout
+
+
+def test_version_check_fails_closed_without_a_recorded_release(tmp_path: Path) -> None:
+    repo = untagged_clone(tmp_path)
+    shutil.rmtree(repo / "releases")
+    done = api_diff(repo, "--release")
+    assert done.returncode != 0
+    assert "no release recorded" in done.stdout + done.stderr
+
+
+def test_a_widened_return_type_needs_its_version_bump(tmp_path: Path) -> None:
+    """The drill: the tree recorded as released, then a public return type widened (str -> str | None)."""
+    repo = untagged_clone(tmp_path)
+    assert api_diff(repo, "--record").returncode == 0
+    version_file = repo / "wrapper" / "payssam" / "_version.py"
+    version = version_file.read_text(encoding="utf-8")
+    released = version.split("__version__ = ")[1].split()[0].strip('"')
+    ids = repo / "wrapper" / "payssam" / "ids.py"
+    text = ids.read_text(encoding="utf-8")
+    assert ") -> str:" in text
+    ids.write_text(text.replace(") -> str:", ") -> str | None:", 1), encoding="utf-8")
+    diff = api_diff(repo)
+    assert diff.returncode == 1
+    assert "BREAKING      python  new_bill_id: return type widened from str to str | None" in diff.stdout
     done = api_diff(repo, "--release")
     assert done.returncode == 1, done.stdout
     assert "its changes need minor" in done.stderr
     major, minor, _ = (int(part) for part in released.split("."))
-    (repo / "wrapper" / "payssam" / "_version.py").write_text(
-        version.replace(released, f"{major}.{minor + 1}.0"), encoding="utf-8"
-    )
-    commit(repo, "drill: the minor bump it needs")
+    version_file.write_text(version.replace(released, f"{major}.{minor + 1}.0"), encoding="utf-8")
     assert api_diff(repo, "--release").returncode == 0
 
 
-def test_the_changelogs_newest_entry_is_the_version() -> None:
+def test_api_diff_sees_the_short_url_widening_of_0_2_0_as_breaking(tmp_path: Path) -> None:
+    """0.2.1's api-diff said "0 breaking" for the changes the CHANGELOG itself marks Breaking."""
+    done = api_diff(ROOT, "0.1.0")
+    assert done.returncode == 1
+    assert "BREAKING      python  SentBill.short_url: type widened from str to str | None" in done.stdout
+    assert "BREAKING      python  SentBill.raw: type widened from SentBillModel to SentBillModel | None" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "breaking"),
+    [
+        ("str", "str | None", True),
+        ("str | None", "str", False),
+        ("Optional[int]", "int | None", False),
+        ("int", "str", True),
+    ],
+)
+def test_api_diff_compares_output_types_as_unions(old: str, new: str, breaking: bool) -> None:
+    before = {"X.f": {"kind": "attribute", "annotation": old, "value": None}}
+    after = {"X.f": {"kind": "attribute", "annotation": new, "value": None}}
+    assert bool(api_diff_tool.compare(before, after)[0]) is breaking
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "breaking"),
+    [("int | str", "int", True), ("int", "int | str", False), ("Mapping[str, str] | None", "object", False)],
+)
+def test_api_diff_compares_parameter_types_as_unions(old: str, new: str, breaking: bool) -> None:
+    def function(annotation: str) -> dict[str, Any]:
+        param = {"name": "x", "kind": "positional or keyword", "annotation": annotation, "default": None}
+        return {"kind": "function", "parameters": [param], "returns": None}
+
+    assert bool(api_diff_tool.compare({"f": function(old)}, {"f": function(new)})[0]) is breaking
+
+
+def test_a_removed_enum_member_is_breaking() -> None:
+    member = {"kind": "attribute", "annotation": None, "value": "'F'"}
+    breaking, _ = api_diff_tool.compare({"BillState.PAID": member}, {})
+    assert breaking == ["python  BillState.PAID: removed"]
+
+
+def test_the_changelog_and_the_recorded_releases_agree() -> None:
+    """A release is a commit whose tree says so: its dated CHANGELOG entry and its baseline in releases/.
+
+    Work since the last release sits under [Unreleased] (the version may already be bumped for it)."""
     import payssam
 
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    entries = [line.split("]")[0].removeprefix("## [") for line in changelog.splitlines() if line.startswith("## [")]
-    assert entries, "no release entry"
-    assert entries[0] == payssam.__version__
-    heading = next(line for line in changelog.splitlines() if line.startswith("## ["))
-    assert re.fullmatch(r"## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}", heading), heading  # Keep a Changelog
+    headings = [line for line in changelog.splitlines() if line.startswith("## [")]
+    dated = [h for h in headings if h != "## [Unreleased]"]
+    assert all(re.fullmatch(r"## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}", h) for h in dated), dated  # Keep a Changelog
+    versions = [h.split("]")[0].removeprefix("## [") for h in dated]
+    newest = versions[0]
+    assert (ROOT / "releases" / f"{newest}.json").is_file(), f"release {newest} has no baseline in releases/"
+    if headings[0] == "## [Unreleased]":
+        assert [int(n) for n in payssam.__version__.split(".")] >= [int(n) for n in newest.split(".")]
+    else:
+        assert newest == payssam.__version__

@@ -347,6 +347,26 @@ def peak_memory(count: int, workdir: Path) -> float:
 # ------------------------------------------------------------------------------------------ report
 
 
+def _bills_csv(path: Path, rows: int) -> Path:
+    """A send-batch file of valid rows, each customer distinct."""
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write("bill_id,price,phone,customer_name,product_name,message\n")
+        for index in range(rows):
+            stream.write(f",{1000 + index % 50000},010{index:08d},고객{index},{index % 12 + 1}월 수강료,\n")
+    return path
+
+
+def check_run(source: Path) -> tuple[float, float, int]:
+    """`payssam send-batch FILE --dry-run` in a fresh process, its plan to /dev/null: (max RSS MB, wall s, status)."""
+    env = {**os.environ, "PAYSSAM_BASE_URL": "http://127.0.0.1:9", "PAYSSAM_APIKEY": "k"}
+    env.update(PAYSSAM_MEMBER="m", PAYSSAM_MERCHANT="m")
+    command = [sys.executable, "-m", "payssam", "send-batch", str(source), "--callback-url", "https://e.example/cb"]
+    started = time.perf_counter()
+    process = subprocess.Popen([*command, "--dry-run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    return usage.ru_maxrss / 1024, time.perf_counter() - started, os.waitstatus_to_exitcode(status)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300, help="calls per round in the per-call part")
@@ -355,7 +375,10 @@ def main() -> int:
     parser.add_argument("--bills", type=int, default=10_000, help="bills reconciled against the simulator")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reconcile-rounds", type=int, default=3)
-    parser.add_argument("--skip", action="append", default=[], choices=["calls", "startup", "reconcile", "memory"])
+    parser.add_argument("--check-rows", type=int, default=1_000_000, help="rows of the large file send-batch checks")
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["calls", "startup", "reconcile", "memory", "check"]
+    )
     args = parser.parse_args()
     print(
         f"payssam {payssam.__version__}; httpx {httpx.__version__}; Python {platform.python_version()}; "
@@ -395,6 +418,28 @@ def main() -> int:
             print(f"  10,000 ids {small:7.1f} MB   100,000 ids {large:7.1f} MB   difference {large - small:+.1f} MB")
             verdicts.append(
                 (f"memory at 100,000 ids within 20 MB of 10,000 ({large - small:+.1f} MB)", large - small <= 20)
+            )
+        if "check" not in args.skip:
+            small_rss, small_s, _ = check_run(_bills_csv(workdir / "small.csv", 1_000))
+            large_rss, large_s, _ = check_run(_bills_csv(workdir / "large.csv", args.check_rows))
+            zero_rss, zero_s, zero_status = check_run(Path("/dev/zero"))
+            print("\n5. send-batch --dry-run (every row checked, the plan to /dev/null): max RSS of a fresh process")
+            print(f"  1,000 rows {small_rss:7.1f} MB {small_s:6.1f} s")
+            print(
+                f"  {args.check_rows:,} rows {large_rss:7.1f} MB {large_s:6.1f} s   difference {large_rss - small_rss:+.1f} MB"
+            )
+            print(f"  /dev/zero {zero_rss:7.1f} MB {zero_s:6.2f} s, exit status {zero_status}")
+            verdicts.append(
+                (
+                    f"checking {args.check_rows:,} rows within 50 MB of 1,000 ({large_rss - small_rss:+.1f} MB)",
+                    large_rss - small_rss <= 50,
+                )
+            )
+            verdicts.append(
+                (
+                    f"/dev/zero refused (exit 2) within 1 s and 100 MB ({zero_s:.2f} s, {zero_rss:.0f} MB)",
+                    zero_status == 2 and zero_s <= 1 and zero_rss <= 100,
+                )
             )
     print("\nverdicts")
     for text, ok in verdicts:

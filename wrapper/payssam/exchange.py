@@ -20,7 +20,8 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from typing import Any, cast
+from types import TracebackType
+from typing import Any, Self, cast
 
 import httpcore
 import httpx
@@ -229,12 +230,14 @@ def _bounded_pool(
     )
 
 
-class BoundedTransport(httpx.BaseTransport):
+class BoundedTransport(httpx.HTTPTransport):
     """httpx's own transport (same arguments: proxy, verify, limits, ...) whose sockets keep the attempt's deadline.
 
     The SDK's blocking client uses it by default; pass `httpx.Client(transport=payssam.BoundedTransport(...))`
     as http_client to keep the whole-attempt bound with your own settings. It is an httpcore connection pool
     given a network backend that bounds every socket operation, through httpcore's public arguments only.
+    It stays an httpx.HTTPTransport for callers who check that, but overrides every method of it and never
+    calls its initialiser, so nothing of httpx's transport but its type is used.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -242,7 +245,19 @@ class BoundedTransport(httpx.BaseTransport):
 
         The signature stays **kwargs: naming the parameters here is, to the API diff, removing one.
         """
-        self._pool = _bounded_pool(**kwargs)
+        self._bounded_pool = _bounded_pool(**kwargs)
+
+    def __enter__(self) -> Self:
+        self._bounded_pool.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        self._bounded_pool.__exit__(exc_type, exc_value, traceback)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send request through the pool; httpcore's errors are raised as httpx's, as httpx's own transport does."""
@@ -255,7 +270,7 @@ class BoundedTransport(httpx.BaseTransport):
             extensions=request.extensions,
         )
         try:
-            answer = self._pool.handle_request(core_request)
+            answer = self._bounded_pool.handle_request(core_request)
         except Exception as exc:
             mapped = _as_httpx(exc)
             if mapped is None:
@@ -270,7 +285,7 @@ class BoundedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         """Close the pool's connections."""
-        self._pool.close()
+        self._bounded_pool.close()
 
 
 class _Decoder:
