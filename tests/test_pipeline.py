@@ -272,7 +272,10 @@ def test_api_diff_reports_a_narrowed_request_field_as_breaking(tmp_path: Path) -
     commit(repo, "drill: narrow bill_id")
     done = api_diff(repo, "HEAD~1")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "BREAKING      contract  POST /if/bill/read request bill_id: maxLength 20 → 10" in done.stdout
+    assert (
+        "BREAKING      contract  openapi/payssam-v1.json POST /if/bill/read request bill_id: maxLength 20 → 10"
+        in done.stdout
+    )
 
 
 def test_api_diff_lets_an_addition_through(tmp_path: Path) -> None:
