@@ -6,8 +6,23 @@ below would return Any where they promise str: mypy --strict refuses that (warn_
 
 from __future__ import annotations
 
-from payssam import UNSET, BillStatus, Cancellation, SentBill, Unset
+from pathlib import Path
+
+import httpx
+
+from payssam import (
+    UNSET,
+    BatchRefusedError,
+    BatchReport,
+    BillStatus,
+    Cancellation,
+    PaySsam,
+    ReconcileReport,
+    SentBill,
+    Unset,
+)
 from payssam_api_client.types import UNSET as GENERATED_UNSET
+from payssam_sim import Simulator
 
 
 def approval_price(status: BillStatus) -> str | Unset:
@@ -32,3 +47,26 @@ def cancel_time(cancellation: Cancellation) -> str | Unset:
 
 
 assert UNSET is GENERATED_UNSET
+
+
+def batch_outcomes(client: PaySsam, source: Path) -> dict[str, int]:
+    """What a consumer does with a batch: every type it meets is importable from payssam and typed."""
+    try:
+        report: BatchReport = client.send_batch(source, callback_url="https://erp.example/payssam/approval")
+    except BatchRefusedError as refused:
+        return {str(problem): problem.line for problem in refused.problems}
+    return dict(report.outcomes)
+
+
+def reconciled(client: PaySsam, source: Path) -> bool:
+    report: ReconcileReport = client.reconcile(source)
+    return report.complete
+
+
+def simulated_client() -> PaySsam:
+    """A test's client bound to the in-process simulator, as the README shows (payssam_sim ships py.typed)."""
+    sim: Simulator = Simulator()
+    http = httpx.Client(transport=sim.transport())
+    return PaySsam(
+        "TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API", "http://127.0.0.1", http_client=http
+    )

@@ -27,6 +27,7 @@ def check_install() -> set[str]:
     for package in (payssam, payssam_api_client, payssam_sim):
         assert "site-packages" in (package.__file__ or ""), f"{package.__name__} not imported from the install"
     assert resources.files("payssam").joinpath("py.typed").is_file(), "py.typed is not shipped"
+    assert resources.files("payssam_sim").joinpath("py.typed").is_file(), "payssam_sim's py.typed is not shipped"
     shipped = {str(f).split("/")[0] for f in files("payssam") or []}
     expected = {"payssam", "payssam_api_client", "payssam_sim", f"payssam-{payssam.__version__}.dist-info"}
     assert shipped <= expected | {".."}, shipped  # ".." holds the bin/payssam console script

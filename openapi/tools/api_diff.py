@@ -97,12 +97,26 @@ def _describe(obj: Any, *, enum_member: bool = False) -> dict[str, Any]:
     return {"kind": obj.kind.value}
 
 
+def _exports(package: str, module: Any) -> list[str]:
+    """A package's exported names: its static `__all__`, or else every public name it re-exports from itself
+    (`from .module import X as X`, as payssam's TYPE_CHECKING block does since 0.3.0)."""
+    if module.exports is not None:
+        return list(module.exports)
+    names = []
+    for name, member in module.members.items():
+        if name.startswith("_") and name not in ("__version__",) or not member.is_alias:
+            continue
+        if str(member.target_path).startswith(f"{package}."):
+            names.append(name)
+    return names
+
+
 def surface_of(packages: dict[str, Any]) -> Surface:
     """The public surface of loaded packages: every exported object, the public members of exported classes
     (inherited ones too: a field may move to a base class), and the public modules' functions."""
     found: Surface = {}
     for package, module in packages.items():
-        for name in sorted(module.exports or []):
+        for name in sorted(_exports(package, module)):
             member = module.members.get(name)
             target = None if member is None else _target(member)
             if target is None:

@@ -1,108 +1,101 @@
 """payssam: typed, validated Python client for the PaySsam (결제선생) partner API v1.
 
 The HTTP layer is generated from openapi/payssam-v1.json (package payssam_api_client); this package
-adds the hash, validation, typed results and errors, retries with read-back, bounded attempts, the
-approval-callback helpers and secrets hygiene.
+adds the hash, validation, typed results and errors, retries with read-back, bounded attempts, bulk
+work, the approval-callback helpers and secrets hygiene.
 
 `import payssam` loads nothing heavy: each public name is imported from its module on first use, so a
 script or command that needs only the hash or an id never loads httpx or the generated models.
+
+The public surface is one list: the imports under TYPE_CHECKING below (each `X as X`, an explicit
+re-export). Type checkers read it as written; at run time the same block says where each name lives,
+and `__all__` is those names.
 """
 
 from __future__ import annotations
 
-from ._contract import CONTRACT_VERSION
-from ._version import __version__
+from ._contract import CONTRACT_VERSION as CONTRACT_VERSION
+from ._version import __version__ as __version__
 
 TYPE_CHECKING = False  # typing itself costs a third of httpx's import: not loaded just to say this
 if TYPE_CHECKING:
     from typing import Any
 
-    from .callbacks import (
-        APPROVAL_ACK,
-        APPROVAL_ACK_CONTENT_TYPE,
-        Approval,
-        ApprovalRejectedError,
-        parse_approval,
-        verify_approval,
-    )
-    from .client import AsyncPaySsam, PaySsam
-    from .config import DEFAULT_TIMEOUT
-    from .errors import (
-        AccessDeniedError,
-        AlreadyCancelledError,
-        AlreadyPaidError,
-        ApiError,
-        BillNotFoundError,
-        CallbackSyncError,
-        DuplicateBillIdError,
-        OutcomeUnknownError,
-        PaySsamError,
-        ProcessingError,
-        ProtocolError,
-        ServerSystemError,
-        TransportError,
-        TransportTimeoutError,
-        ValidationError,
-    )
-    from .exchange import BoundedTransport
-    from .generated import UNSET, Unset
-    from .hashing import Digest, bill_hash, sha256_hex
-    from .ids import new_bill_id
-    from .results import BillStatus, Cancellation, Destruction, Payment, Resend, SentBill
-    from .retries import Backoff
-    from .states import BillState, CashTrader, PayType
-    from .validation import KST
+    from .batch import BatchReport as BatchReport
+    from .callbacks import APPROVAL_ACK as APPROVAL_ACK
+    from .callbacks import APPROVAL_ACK_CONTENT_TYPE as APPROVAL_ACK_CONTENT_TYPE
+    from .callbacks import Approval as Approval
+    from .callbacks import parse_approval as parse_approval
+    from .callbacks import verify_approval as verify_approval
+    from .client import AsyncPaySsam as AsyncPaySsam
+    from .client import PaySsam as PaySsam
+    from .config import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+    from .errors import AccessDeniedError as AccessDeniedError
+    from .errors import AlreadyCancelledError as AlreadyCancelledError
+    from .errors import AlreadyPaidError as AlreadyPaidError
+    from .errors import ApiError as ApiError
+    from .errors import ApprovalRejectedError as ApprovalRejectedError
+    from .errors import BatchRefusedError as BatchRefusedError
+    from .errors import BillNotFoundError as BillNotFoundError
+    from .errors import CallbackSyncError as CallbackSyncError
+    from .errors import DuplicateBillIdError as DuplicateBillIdError
+    from .errors import OutcomeUnknownError as OutcomeUnknownError
+    from .errors import PaySsamError as PaySsamError
+    from .errors import Problem as Problem
+    from .errors import ProcessingError as ProcessingError
+    from .errors import ProtocolError as ProtocolError
+    from .errors import ServerSystemError as ServerSystemError
+    from .errors import TransportError as TransportError
+    from .errors import TransportTimeoutError as TransportTimeoutError
+    from .errors import ValidationError as ValidationError
+    from .exchange import BoundedTransport as BoundedTransport
+    from .generated import UNSET as UNSET
+    from .generated import Unset as Unset
+    from .hashing import Digest as Digest
+    from .hashing import bill_hash as bill_hash
+    from .hashing import sha256_hex as sha256_hex
+    from .ids import new_bill_id as new_bill_id
+    from .reconcile import ReconcileReport as ReconcileReport
+    from .results import BillStatus as BillStatus
+    from .results import Cancellation as Cancellation
+    from .results import Destruction as Destruction
+    from .results import Payment as Payment
+    from .results import Resend as Resend
+    from .results import SentBill as SentBill
+    from .retries import Backoff as Backoff
+    from .states import BillState as BillState
+    from .states import CashTrader as CashTrader
+    from .states import PayType as PayType
+    from .validation import KST as KST
 
-_HOME: dict[str, str] = {
-    "APPROVAL_ACK": "callbacks",
-    "APPROVAL_ACK_CONTENT_TYPE": "callbacks",
-    "AccessDeniedError": "errors",
-    "AlreadyCancelledError": "errors",
-    "AlreadyPaidError": "errors",
-    "ApiError": "errors",
-    "Approval": "callbacks",
-    "ApprovalRejectedError": "callbacks",
-    "AsyncPaySsam": "client",
-    "Backoff": "retries",
-    "BillNotFoundError": "errors",
-    "BillState": "states",
-    "BillStatus": "results",
-    "BoundedTransport": "exchange",
-    "CallbackSyncError": "errors",
-    "Cancellation": "results",
-    "CashTrader": "states",
-    "DEFAULT_TIMEOUT": "config",
-    "Destruction": "results",
-    "Digest": "hashing",
-    "DuplicateBillIdError": "errors",
-    "KST": "validation",
-    "OutcomeUnknownError": "errors",
-    "PaySsam": "client",
-    "PaySsamError": "errors",
-    "PayType": "states",
-    "Payment": "results",
-    "ProcessingError": "errors",
-    "ProtocolError": "errors",
-    "Resend": "results",
-    "SentBill": "results",
-    "ServerSystemError": "errors",
-    "TransportError": "errors",
-    "TransportTimeoutError": "errors",
-    "UNSET": "generated",
-    "Unset": "generated",
-    "ValidationError": "errors",
-    "bill_hash": "hashing",
-    "new_bill_id": "ids",
-    "parse_approval": "callbacks",
-    "sha256_hex": "hashing",
-    "verify_approval": "callbacks",
-}
-"""Where each public name lives."""
+TYPE_NAME = "TYPE_CHECKING"
+_HOME: dict[str, str] = {}
+"""Where each public name lives, read from the TYPE_CHECKING block above the first time a name is asked for."""
+
+
+def _homes() -> dict[str, str]:
+    """The public names and their modules, from this file's TYPE_CHECKING imports (parsed once, on first use)."""
+    if not _HOME:
+        import ast
+        from pathlib import Path
+
+        tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+        block = next(
+            node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        )
+        for statement in block.body:
+            if isinstance(statement, ast.ImportFrom) and statement.level == 1 and statement.module:
+                _HOME.update((alias.asname or alias.name, statement.module) for alias in statement.names)
+    return _HOME
 
 
 def __getattr__(name: str) -> Any:
-    """A public name, imported from its module the first time it is asked for, then kept."""
-    module = _HOME.get(name)
+    """A public name, imported from its module the first time it is asked for, then kept; `__all__` too."""
+    if name == "__all__":
+        names = ["CONTRACT_VERSION", "__version__", *sorted(_homes())]
+        globals()["__all__"] = names
+        return names
+    module = _homes().get(name)
     if module is None:
         raise AttributeError(f"module 'payssam' has no attribute {name!r}")
     from importlib import import_module
@@ -113,52 +106,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
-
-
-__all__ = [
-    "APPROVAL_ACK",
-    "APPROVAL_ACK_CONTENT_TYPE",
-    "CONTRACT_VERSION",
-    "DEFAULT_TIMEOUT",
-    "KST",
-    "UNSET",
-    "AccessDeniedError",
-    "AlreadyCancelledError",
-    "AlreadyPaidError",
-    "ApiError",
-    "Approval",
-    "ApprovalRejectedError",
-    "AsyncPaySsam",
-    "Backoff",
-    "BillNotFoundError",
-    "BillState",
-    "BillStatus",
-    "BoundedTransport",
-    "CallbackSyncError",
-    "Cancellation",
-    "CashTrader",
-    "Destruction",
-    "Digest",
-    "DuplicateBillIdError",
-    "OutcomeUnknownError",
-    "PaySsam",
-    "PaySsamError",
-    "PayType",
-    "Payment",
-    "ProcessingError",
-    "ProtocolError",
-    "Resend",
-    "SentBill",
-    "ServerSystemError",
-    "TransportError",
-    "TransportTimeoutError",
-    "Unset",
-    "ValidationError",
-    "__version__",
-    "bill_hash",
-    "new_bill_id",
-    "parse_approval",
-    "sha256_hex",
-    "verify_approval",
-]
+    return sorted({*globals(), *_homes()})

@@ -38,7 +38,15 @@ from . import validation
 from .bulk_files import BATCH_COLUMNS as COLUMNS
 from .bulk_files import BATCH_CONCURRENCY, BATCH_SUFFIX
 from .bulk_files import BATCH_REQUIRED as REQUIRED
-from .errors import BillNotFoundError, DuplicateBillIdError, OutcomeUnknownError, PaySsamError, ValidationError
+from .errors import (
+    BatchRefusedError,
+    BillNotFoundError,
+    DuplicateBillIdError,
+    OutcomeUnknownError,
+    PaySsamError,
+    Problem,
+    ValidationError,
+)
 from .ids import new_bill_id
 from .inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
 from .journal import SETTLED, Entry, Journal, Keys
@@ -103,30 +111,6 @@ class Row:
 
 def _digest(*parts: str) -> bytes:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).digest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A row the batch refuses, before anything is sent."""
-
-    line: int
-    field: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.problem}"
-
-
-class BatchRefusedError(ValidationError):
-    """Rows of the file are not valid: nothing was sent. `.problems` lists them (the first MAX_PROBLEMS of
-    `.count`), in the order of the file."""
-
-    def __init__(self, problems: list[Problem], count: int | None = None) -> None:
-        self.problems = problems
-        self.count = len(problems) if count is None else count
-        shown = "; ".join(str(p) for p in problems)
-        more = f"; and {self.count - len(problems)} more" if self.count > len(problems) else ""
-        super().__init__("rows", f"{self.count} problem(s), nothing sent: {shown}{more}")
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
 from . import validation
-from .errors import BillNotFoundError, PaySsamError, ValidationError
+from .errors import ApprovalRejectedError, BillNotFoundError, ValidationError
 from .protocol import check_field_types
 from .redaction import MASK, Secret
 from .results import FieldFormatError, Payment, approval_fields
@@ -30,15 +30,6 @@ APPROVAL_ACK: Final[bytes] = json.dumps({"code": "0000", "msg": "성공하였습
 """The exact reply body that stops PaySsam's hourly retries (send it with APPROVAL_ACK_CONTENT_TYPE)."""
 
 APPROVAL_ACK_CONTENT_TYPE: Final[str] = "application/json; charset=utf-8"
-
-
-class ApprovalRejectedError(PaySsamError):
-    """An approval that must not be acted on: wrong apikey, or the bill read back disagrees."""
-
-    def __init__(self, bill_id: str, reason: str) -> None:
-        self.bill_id = bill_id
-        self.reason = reason
-        super().__init__(f"approval for bill {bill_id} rejected: {reason}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 
 class PaySsamError(Exception):
@@ -132,3 +133,36 @@ class OutcomeUnknownError(PaySsamError):
         self.operation = operation
         self.bill_id = bill_id
         super().__init__(f"{operation} of bill {bill_id} may or may not have taken effect: {detail}")
+
+
+class ApprovalRejectedError(PaySsamError):
+    """An approval that must not be acted on: wrong apikey, or the bill read back disagrees."""
+
+    def __init__(self, bill_id: str, reason: str) -> None:
+        self.bill_id = bill_id
+        self.reason = reason
+        super().__init__(f"approval for bill {bill_id} rejected: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row a batch refuses, before anything is sent: its line, the field and what is wrong."""
+
+    line: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.problem}"
+
+
+class BatchRefusedError(ValidationError):
+    """Rows of the file are not valid: nothing was sent. `.problems` lists them (the first 1,000 of `.count`), in
+    the order of the file."""
+
+    def __init__(self, problems: list[Problem], count: int | None = None) -> None:
+        self.problems = problems
+        self.count = len(problems) if count is None else count
+        shown = "; ".join(str(p) for p in problems)
+        more = f"; and {self.count - len(problems)} more" if self.count > len(problems) else ""
+        super().__init__("rows", f"{self.count} problem(s), nothing sent: {shown}{more}")
