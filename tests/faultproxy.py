@@ -4,24 +4,29 @@ FaultProxy is a real TCP proxy on 127.0.0.1 (one asyncio loop in a background th
 request whole (h11), takes the next fault from its Schedule, and forwards the request on a fresh upstream
 connection, or not, and answers the client, or not, as the fault says (FAULTS below). Every connection
 carries one request: answers go back with `Connection: close`. Per request it records the path, the bill
-the JSON body names, the fault, and whether the request reached the upstream (then the effect happened,
-because the proxy reads the upstream's whole answer before doing anything to the client).
+the JSON body names, the fault, whether and when (`landed`, on the proxy's clock) the request reached the
+upstream (then the effect happened, because the proxy reads the upstream's whole answer before doing
+anything to the client).
 
 Requests about one bill reach the upstream in the order the proxy received them (one at a time per bill),
-so a read-back never overtakes the write it is about even on a loaded machine: what is tested is the
-SDK's handling of the faults, not the race of an attempt that timed out while still in flight.
+so a read-back never overtakes the write it is about on a loaded machine by accident, with one exception
+made on purpose: a LATE request is held back, never answered, and forwarded only after further requests
+about its bill were answered (the read-back or the retry overtakes it), or when land_late() flushes it.
+That is the request that timed out on the client and reaches PaySsam a moment later.
 
 run() performs seeded operations through PaySsam or AsyncPaySsam behind the proxy (send, then maybe pay and
-cancel, or destroy), and judge() holds every conclusion the SDK reached against the simulator's ledger.
-An OutcomeUnknownError must rest on a last read-back in which no read brought the SDK an answer: faulted
-by the proxy, or (rarely, on a starved machine) passed but answered after the SDK's deadline, which the
-SDK's own debug line for that attempt tells (AttemptLog); such late reads are counted, not forgiven silently.
+cancel, or destroy), lands every late request, and judge() then holds every conclusion the SDK reached
+against the simulator's ledger: done must be in effect; failed (any PaySsamError but OutcomeUnknownError)
+must not be, late landings included; OutcomeUnknownError is allowed, counted, but must rest on an attempt
+that may have reached PaySsam. A read the proxy passed but the SDK still gave up on (a starved machine)
+is told apart by the SDK's own debug line for that attempt (AttemptLog), and counted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import random
@@ -31,11 +36,12 @@ import struct
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import h11
@@ -54,6 +60,8 @@ from payssam import (
 )
 from payssam_sim import Simulator
 
+Result = TypeVar("Result")
+
 PASS = "pass"
 REFUSE = "refuse"
 """Reset the client's connection (SO_LINGER 0) before forwarding anything."""
@@ -66,12 +74,17 @@ RST_AFTER = "rst_after"
 DELAY_AFTER = "delay_after"
 """Forward and read the whole answer, wait longer than the client's timeout, then try to send it."""
 STATUS_BEFORE = "status_before"
-"""Answer 503 without forwarding."""
+"""Answer a gateway's 5xx (FaultProxy.before_status, 503 unless told) without forwarding."""
 STATUS_AFTER = "status_after"
 """Forward (the effect happens), discard the answer, answer 502."""
 DRIP_AFTER = "drip_after"
 """Forward, then send the answer one byte at a time, until the client gives up."""
-FAULTS = (REFUSE, DROP_BEFORE, FIN_AFTER, RST_AFTER, DELAY_AFTER, STATUS_BEFORE, STATUS_AFTER, DRIP_AFTER)
+LATE = "late"
+"""Hold the whole request without forwarding it and never answer (close once the client gives up); forward it
+later, after `hold` further requests about its bill were answered (or faulted), or when land_late() says."""
+FAULTS = (REFUSE, DROP_BEFORE, FIN_AFTER, RST_AFTER, DELAY_AFTER, STATUS_BEFORE, STATUS_AFTER, DRIP_AFTER, LATE)
+LATE_HOLD = 4
+"""A seeded LATE request lands after 1 to LATE_HOLD further requests about its bill (drawn), or when flushed."""
 
 READ_PATH = "/if/bill/read"
 WRITE_PATHS = {"send_bill": "/if/bill/send", "cancel_bill": "/if/bill/cancel", "destroy_bill": "/if/bill/destroy"}
@@ -87,29 +100,64 @@ class Record:
     path: str
     bill_id: str | None
     fault: str
+    received: int = 0
+    """When the proxy had the whole request, on its clock (one tick per request received and per landing)."""
+    hold: int | None = None
+    """LATE only: further requests about the bill it waits for (None: it waits for land_late())."""
+    landed: int | None = None
+    """When the request reached the upstream, on the proxy's clock (None: it never did)."""
     forwarded: bool = False
     """The request reached the upstream and its whole answer was read: whatever it does has been done."""
     code: str | None = None
     """The PaySsam code of the upstream's answer (None if not forwarded or not JSON)."""
     delivered: bool | None = None
     """For answers relayed (pass, delay_after, drip_after): whether every byte was written before the client left."""
+    done: bool = False
+    """The proxy has answered the request, or faulted it: it counts towards the holds of earlier LATE requests."""
+    failure: str | None = None
+    """Why a LATE request could not be landed (the upstream failed); None otherwise."""
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The fault one request gets, and for LATE how many further requests it waits for (None: until flushed)."""
+
+    fault: str
+    hold: int | None = None
 
 
 class Schedule:
     """Which fault each request gets: queued faults first, in order; else the bill's own seeded draw; else pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, late_hold: int = LATE_HOLD) -> None:
+        if late_hold < 1:
+            raise ValueError("late_hold is at least 1")
+        self.late_hold = late_hold
         self._lock = threading.Lock()
-        self._queue: deque[str] = deque()
+        self._queue: deque[Draw] = deque()
         self._bills: dict[str, tuple[random.Random, float]] = {}
 
     def push(self, *faults: str) -> None:
-        """Give the next requests these faults, whatever bill they are about."""
+        """Give the next requests these faults, whatever bill they are about (a LATE one waits for land_late())."""
         unknown = set(faults) - {PASS, *FAULTS}
         if unknown:
             raise ValueError(f"unknown faults: {sorted(unknown)}")
         with self._lock:
-            self._queue.extend(faults)
+            self._queue.extend(Draw(fault) for fault in faults)
+
+    def push_late(self, after: int | None = None) -> None:
+        """Make the next request LATE: it lands once `after` further requests about its bill were answered."""
+        if after is not None and after < 1:
+            raise ValueError("a late request lands after at least one further request, or when flushed (None)")
+        with self._lock:
+            self._queue.append(Draw(LATE, after))
+
+    def clear(self) -> int:
+        """Drop the queued faults no request has taken; how many there were."""
+        with self._lock:
+            dropped = len(self._queue)
+            self._queue.clear()
+            return dropped
 
     def pending(self) -> int:
         """How many queued faults no request has taken yet."""
@@ -121,16 +169,29 @@ class Schedule:
         with self._lock:
             self._bills[bill_id] = (rng, probability)
 
-    def next(self, bill_id: str | None) -> str:
+    def next(self, bill_id: str | None) -> Draw:
         """The fault for the request that just came in."""
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
             drawn = self._bills.get(bill_id) if bill_id else None
             if drawn is None:
-                return PASS
+                return Draw(PASS)
             rng, probability = drawn
-            return rng.choice(FAULTS) if rng.random() < probability else PASS
+            if rng.random() >= probability:
+                return Draw(PASS)
+            fault = rng.choice(FAULTS)
+            return Draw(fault, rng.randint(1, self.late_hold) if fault == LATE else None)
+
+
+@dataclass
+class _Held:
+    """A LATE request waiting to land: what to forward, and how many more answered requests it waits for."""
+
+    record: Record
+    request: h11.Request
+    body: bytes
+    remaining: int | None
 
 
 def bill_of(body: bytes) -> str | None:
@@ -202,21 +263,32 @@ class FaultProxy:
         delay: float = 1.0,
         drip_every: tuple[float, float] = (0.05, 0.2),
         upstream_timeout: float = 30.0,
+        before_status: int = 503,
     ) -> None:
         parts = urlsplit(upstream)
         if parts.hostname is None or parts.port is None:
             raise ValueError(f"upstream {upstream!r} needs a host and a port")
+        if not 500 <= before_status < 600 or before_status not in set(HTTPStatus):
+            raise ValueError("before_status is a gateway's 5xx")
         self.upstream = (parts.hostname, parts.port)
         self.schedule = schedule or Schedule()
         self.delay = delay
         self.drip_every = drip_every
         self.upstream_timeout = upstream_timeout
+        self.before_status = before_status
         self.port = 0
         self._records: list[Record] = []
         self._by_bill: dict[str, list[Record]] = {}
         self._records_lock = threading.Lock()
+        self._clock = 0
+        """Ticks once per request received and once per request landed (under _records_lock)."""
         self._bill_locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._held: dict[str, list[_Held]] = {}
+        """LATE requests not yet released, per bill ("" for none); touched only on the proxy's loop."""
+        self._landing: set[asyncio.Task[None]] = set()
+        """LATE requests released and on their way to the upstream."""
+        self._stopping = False
         self._drip = random.Random(0)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -234,6 +306,27 @@ class FaultProxy:
         with self._records_lock:
             return list(self._records if bill_id is None else self._by_bill.get(bill_id, ()))
 
+    def clock(self) -> int:
+        """The proxy's clock now: every request received or landed so far has a smaller tick."""
+        with self._records_lock:
+            return self._clock
+
+    def land_late(self, timeout: float = 60.0) -> list[Record]:
+        """Forward every LATE request still held (in the order they came in) and wait until every late request
+        released so far has landed; the records of those this call released (forwarded, or with a failure)."""
+        return self._on_loop(self._land_all(), timeout)
+
+    def holding(self) -> int:
+        """How many LATE requests have not landed yet (held, or on their way)."""
+        return self._on_loop(self._holding(), 10.0)
+
+    def _on_loop(self, work: Coroutine[Any, Any, Result], timeout: float) -> Result:
+        loop = self._loop
+        if loop is None:
+            work.close()
+            raise RuntimeError("start() the proxy first")
+        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout)
+
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> Self:
@@ -246,7 +339,10 @@ class FaultProxy:
         return self
 
     def stop(self) -> None:
-        """Stop listening, cancel every exchange in progress (closing its sockets) and join the thread."""
+        """Stop listening, cancel every exchange and landing in progress (closing its sockets), join the thread.
+
+        LATE requests still held are dropped: call land_late() first to have them land.
+        """
         loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
         if loop is None or thread is None:
             return
@@ -269,11 +365,14 @@ class FaultProxy:
         return server
 
     async def _shutdown(self) -> None:
+        self._stopping = True
+        self._held.clear()
         if self._server is not None:
             self._server.close()
-        for task in list(self._tasks):
+        tasks = [*self._tasks, *self._landing]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -299,9 +398,29 @@ class FaultProxy:
         request, body = received
         assert isinstance(request, h11.Request)
         bill_id = bill_of(body)
-        fault = self.schedule.next(bill_id)
-        record = self._record(request.target.decode("ascii", "replace"), bill_id, fault)
+        draw = self.schedule.next(bill_id)
+        record = self._record(request.target.decode("ascii", "replace"), bill_id, draw)
+        if draw.fault == LATE:
+            self._held.setdefault(bill_id or "", []).append(_Held(record, request, body, draw.hold))
+            await self._hang_up(reader)
+            await _close(writer)
+            return
+        try:
+            await self._carry_out(record, conn, request, body, reader, writer)
+        finally:
+            self._done(record)
 
+    async def _carry_out(
+        self,
+        record: Record,
+        conn: h11.Connection,
+        request: h11.Request,
+        body: bytes,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        """Everything but LATE: fault before forwarding, or forward and fault the answer (or relay it)."""
+        fault = record.fault
         if fault == REFUSE:
             _reset(writer)
             return
@@ -309,11 +428,12 @@ class FaultProxy:
             await _close(writer)
             return
         if fault == STATUS_BEFORE:
-            writer.write(_answer(conn, 503, [(b"content-type", b"text/plain")], b"Service Unavailable\n"))
+            text = f"{HTTPStatus(self.before_status).phrase}\n".encode()
+            writer.write(_answer(conn, self.before_status, [(b"content-type", b"text/plain")], text))
             await writer.drain()
             return
 
-        status, headers, content = await self._forward(request, body, bill_id)
+        status, headers, content = await self._forward(request, body, record)
         record.forwarded, record.code = True, code_of(content)
         if fault == FIN_AFTER:
             await _close(writer)
@@ -323,9 +443,11 @@ class FaultProxy:
             writer.write(_answer(conn, 502, [(b"content-type", b"text/plain")], b"Bad Gateway\n"))
             await writer.drain()
         elif fault == DRIP_AFTER:
+            self._done(record)  # the upstream has answered; the client may never have it all
             record.delivered = await self._drip_out(reader, writer, _answer(conn, status, headers, content))
         else:
             if fault == DELAY_AFTER:
+                self._done(record)
                 await asyncio.sleep(self.delay)
             record.delivered = not _gone(reader, writer)
             if record.delivered:
@@ -342,20 +464,76 @@ class FaultProxy:
             await asyncio.sleep(self._drip.uniform(*self.drip_every))
         return True
 
-    def _record(self, target: str, bill_id: str | None, fault: str) -> Record:
+    async def _hang_up(self, reader: asyncio.StreamReader) -> None:
+        """Wait until the client closes its end (it gave up), at most upstream_timeout; discard what it sends."""
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(self.upstream_timeout):
+                while await reader.read(CHUNK):
+                    pass
+
+    def _record(self, target: str, bill_id: str | None, draw: Draw) -> Record:
         with self._records_lock:
-            record = Record(len(self._records), urlsplit(target).path, bill_id, fault)
+            record = Record(len(self._records), urlsplit(target).path, bill_id, draw.fault, self._clock, draw.hold)
+            self._clock += 1
             self._records.append(record)
             if bill_id is not None:
                 self._by_bill.setdefault(bill_id, []).append(record)
             return record
 
+    # ------------------------------------------------------------------ late requests
+
+    def _done(self, record: Record) -> None:
+        """The proxy is through with a request (answered or faulted): the LATE ones before it wait one less."""
+        if record.done:
+            return
+        record.done = True
+        held = self._held.get(record.bill_id or "", [])
+        for late in list(held):
+            if late.remaining is None or late.record.seq >= record.seq:
+                continue
+            late.remaining -= 1
+            if late.remaining <= 0:
+                held.remove(late)
+                self._launch(late)
+
+    def _launch(self, late: _Held) -> None:
+        if self._stopping:
+            return
+        task = asyncio.get_running_loop().create_task(self._land(late))
+        self._landing.add(task)
+        task.add_done_callback(self._landing.discard)
+
+    async def _land(self, late: _Held) -> None:
+        """Forward a LATE request now; nobody waits for its answer."""
+        record = late.record
+        try:
+            _, _, content = await self._forward(late.request, late.body, record)
+        except (OSError, TimeoutError, h11.ProtocolError) as exc:
+            record.failure = f"{type(exc).__name__}: {exc}"
+            return
+        record.forwarded, record.code = True, code_of(content)
+
+    async def _land_all(self) -> list[Record]:
+        released = sorted((late for held in self._held.values() for late in held), key=lambda late: late.record.seq)
+        self._held.clear()
+        for late in released:
+            self._launch(late)
+        await asyncio.gather(*self._landing, return_exceptions=True)
+        return [late.record for late in released]
+
+    async def _holding(self) -> int:
+        return sum(len(held) for held in self._held.values()) + len(self._landing)
+
     async def _forward(
-        self, request: h11.Request, body: bytes, bill_id: str | None
+        self, request: h11.Request, body: bytes, record: Record
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """The upstream's whole answer, on a fresh connection; one request at a time per bill."""
+        bill_id = record.bill_id
         lock = self._bill_locks.setdefault(bill_id, asyncio.Lock()) if bill_id else contextlib.nullcontext()
         async with lock:
+            with self._records_lock:
+                record.landed = self._clock
+                self._clock += 1
             return await asyncio.wait_for(self._upstream(request, body), self.upstream_timeout)
 
     async def _upstream(self, request: h11.Request, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -411,6 +589,8 @@ FOLLOW_UPS = ("none", "cancel", "destroy")
 RESULTS: dict[str, type] = {"send_bill": SentBill, "cancel_bill": Cancellation, "destroy_bill": Destruction}
 EFFECTS: dict[str, tuple[str, ...]] = {"send_bill": ("W", "F", "C", "D"), "cancel_bill": ("C",), "destroy_bill": ("D",)}
 """The ledger states that prove each write took effect."""
+SUCCESS = "0000"
+SYSTEM_ERROR = "5000"
 
 
 @dataclass
@@ -421,14 +601,17 @@ class Conclusion:
     outcome: object
     records: list[Record]
     heard: list[str] = field(default_factory=list)
-    """What the SDK logged of each attempt: "read_bill: HTTP 200 in 3 ms", "read_bill: TimeoutError", ..."""
+    """What the SDK logged of each attempt: "read_bill: HTTP 200, code 0000 in 3 ms", "read_bill: TimeoutError"."""
+    ended: int = 0
+    """The proxy's clock when the call had concluded: a request landing later landed after the conclusion."""
 
 
 class AttemptLog(logging.Handler):
     """The SDK's debug line for every attempt (answered: HTTP status, or failed: exception), kept per bill.
 
     A request the proxy passed can still fail at the client when a loaded machine starves it past its
-    deadline; this tells such a read apart from one whose answer the SDK actually got.
+    deadline; this tells such a read apart from one whose answer the SDK actually got. Only DEBUG lines
+    count: the SDK's INFO line before a pause ("...; trying again in 0.01 s") is no attempt.
     """
 
     LINE = re.compile(r"payssam (\w+) bill_id=(\w+): (.*)")
@@ -439,6 +622,8 @@ class AttemptLog(logging.Handler):
         self._guard = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno != logging.DEBUG:
+            return
         match = self.LINE.fullmatch(record.getMessage())
         if match:
             operation, bill_id, said = match.groups()
@@ -489,8 +674,9 @@ class Witness:
         self.keep(op, name, outcome, marks)
 
     def keep(self, op: Operation, name: str, outcome: object, marks: tuple[int, int]) -> None:
+        ended = self.proxy.clock()
         records, heard = self.proxy.records(op.bill_id)[marks[0] :], self.log.heard(op.bill_id)[marks[1] :]
-        op.calls.append(Conclusion(name, outcome, records, heard))
+        op.calls.append(Conclusion(name, outcome, records, heard, ended))
 
 
 @dataclass
@@ -507,37 +693,54 @@ class Operation:
 
 @dataclass
 class Tally:
-    """What a run found, per operation; wrong counts every disagreement with the ledger, lost ones included."""
+    """What a run found; the problem columns count operations, the late and conclusion columns requests and calls."""
 
     mode: str
     operations: int = 0
     tried: int = 0
+    """Operations that met at least one fault."""
     duplicates: int = 0
     lost: int = 0
     wrong: int = 0
     unknown: int = 0
-    unknown_all_faulted: int = 0
+    """Calls that ended in OutcomeUnknownError (allowed, when an attempt may have reached PaySsam)."""
+    unknown_read_back_failed: int = 0
+    """Of those, the ones whose last read-back brought the SDK no answer (else the retries ran out)."""
     other: int = 0
     late: int = 0
+    """LATE requests (held back, then forwarded)."""
+    late_landed: int = 0
+    """LATE requests that reached the simulator (all of them, once run() has landed the rest)."""
+    late_after: int = 0
+    """LATE requests that landed after the SDK had concluded the call they belong to."""
+    starved: int = 0
     """Reads the proxy passed that the SDK still gave up on (machine load, not an injected fault)."""
     seconds: float = 0.0
     faults: Counter[str] = field(default_factory=Counter)
     """How many requests got each fault (pass included)."""
+    conclusions: Counter[str] = field(default_factory=Counter)
+    """How many calls concluded each way ("send_bill: SentBill recovered", "cancel_bill: OutcomeUnknownError")."""
     problems: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        """No duplicate, nothing lost, no wrong conclusion, no exception outside PaySsamError."""
-        return not (self.duplicates or self.lost or self.wrong or self.other)
+        """No duplicate, nothing lost, no wrong conclusion, no exception outside PaySsamError, every LATE landed."""
+        return not (self.duplicates or self.lost or self.wrong or self.other or self.late != self.late_landed)
 
     def merge(self, other: Tally) -> Tally:
         """The two runs' counts together."""
         counts = {name: getattr(self, name) + getattr(other, name) for name in COUNTS}
-        return Tally(self.mode, **counts, faults=self.faults + other.faults, problems=self.problems + other.problems)
+        return Tally(
+            self.mode,
+            **counts,
+            faults=self.faults + other.faults,
+            conclusions=self.conclusions + other.conclusions,
+            problems=self.problems + other.problems,
+        )
 
 
-COUNTS = ["operations", "tried", "duplicates", "lost", "wrong", "unknown", "unknown_all_faulted", "other", "late"]
-COUNTS += ["seconds"]
+COUNTS = ["operations", "tried", "duplicates", "lost", "wrong", "unknown", "unknown_read_back_failed", "other"]
+COUNTS += ["late", "late_landed", "late_after", "starved", "seconds"]
 
 
 def plan(count: int, seed: int, mode: str, first: int = 0) -> list[Operation]:
@@ -600,17 +803,20 @@ def run(
     max_retries: int = 2,
     concurrency: int = 8,
     first: int = 0,
+    late_hold: int = LATE_HOLD,
 ) -> Tally:
-    """count seeded operations through the SDK behind a FaultProxy in front of a fresh simulator, judged."""
+    """count seeded operations through the SDK behind a FaultProxy in front of a fresh simulator, judged once
+    every LATE request has landed."""
     if mode not in ("sync", "async"):
         raise ValueError("mode is sync or async")
     operations = plan(count, seed, mode, first)
     options: dict[str, Any] = {"timeout": timeout, "max_retries": max_retries, "backoff": BACKOFF}
+    schedule = Schedule(late_hold)
     with Simulator() as sim, httpx.Client(base_url=sim.base_url, timeout=30) as control:
-        with FaultProxy(sim.base_url, delay=2 * timeout + 0.2) as proxy, AttemptLog().listening() as log:
+        with FaultProxy(sim.base_url, schedule, delay=2 * timeout + 0.2) as proxy, AttemptLog().listening() as log:
             witness = Witness(proxy, log)
             for op in operations:
-                proxy.schedule.seed_bill(op.bill_id, op.rng, probability)
+                schedule.seed_bill(op.bill_id, op.rng, probability)
             started = time.perf_counter()
             if mode == "sync":
                 with PaySsam(*SANDBOX, proxy.base_url, **options) as client, ThreadPoolExecutor(concurrency) as pool:
@@ -618,6 +824,7 @@ def run(
             else:
                 asyncio.run(_run_async(operations, witness, sim.base_url, options, concurrency))
             seconds = time.perf_counter() - started
+            proxy.land_late()  # before the ledger is read: every request the SDK ever sent has had its effect
         ledger = {op.bill_id: ledger_view(control, op.bill_id) for op in operations}
     tally = judge(operations, ledger, mode)
     tally.seconds = seconds
@@ -637,9 +844,53 @@ def ledger_view(control: httpx.Client, bill_id: str) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------------- the judge
 
+ANSWERED = re.compile(r"\w+: HTTP (\d{3})(?:, (?:code (\d{4})|\w+))? in \d+ ms")
+"""The SDK's debug line of an attempt that got an answer: its HTTP status, and PaySsam's code if it had one."""
+FAILED = re.compile(r"\w+: \w+")
+"""The SDK's debug line of an attempt that got no answer: the exception's class."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the SDK's debug line says of one attempt: the answer's HTTP status and code, or no answer (None)."""
+
+    status: int | None
+    code: str | None = None
+
+
+def heard_of(line: str) -> Heard | None:
+    """The attempt a debug line tells of, or None if the line is not one the SDK writes."""
+    answered = ANSWERED.fullmatch(line)
+    if answered:
+        return Heard(int(answered.group(1)), answered.group(2))
+    return Heard(None) if FAILED.fullmatch(line) else None
+
 
 def _faults(records: list[Record]) -> str:
-    return ", ".join(f"{r.path.rsplit('/', 1)[-1]}:{r.fault}" for r in records) or "no request"
+    def one(r: Record) -> str:
+        late = "" if r.fault != LATE else "(landed)" if r.forwarded else "(never landed)"
+        return f"{r.path.rsplit('/', 1)[-1]}:{r.fault}{late}"
+
+    return ", ".join(map(one, records)) or "no request"
+
+
+def attempts(call: Conclusion, path: str, operation: str) -> list[tuple[Record, Heard | None]]:
+    """The call's requests to path, each with what the SDK's line for that attempt says (None for all where they
+    cannot be matched up, or a line is not one the SDK writes: then the proxy's record alone speaks)."""
+    records = [r for r in call.records if r.path == path]
+    lines = [line for line in call.heard if line.startswith(f"{operation}: ")]
+    heard = [heard_of(line) for line in lines]
+    if len(heard) != len(records) or None in heard:
+        return [(record, None) for record in records]
+    return list(zip(records, heard, strict=True))
+
+
+def reads(call: Conclusion) -> list[tuple[Record, Heard | None]]:
+    return attempts(call, READ_PATH, "read_bill")
+
+
+def writes(call: Conclusion) -> list[tuple[Record, Heard | None]]:
+    return attempts(call, WRITE_PATHS[call.name], call.name)
 
 
 def last_read_back(call: Conclusion) -> list[Record]:
@@ -648,50 +899,102 @@ def last_read_back(call: Conclusion) -> list[Record]:
     return [r for r in call.records[last + 1 :] if r.path == READ_PATH]
 
 
-def reads_heard(call: Conclusion, reads: list[Record]) -> list[tuple[Record, str | None]]:
-    """Each read with what the SDK logged of it (None where its log cannot be matched up)."""
-    heard = [line for line in call.heard if line.startswith("read_bill: ")]
-    if len(heard) != sum(r.path == READ_PATH for r in call.records):
-        return [(read, None) for read in reads]
-    return list(zip(reads, heard[len(heard) - len(reads) :], strict=True))
-
-
-def got_answer(read: Record, heard: str | None) -> bool:
+def got_answer(read: Record, heard: Heard | None) -> bool:
     """The proxy passed the read, and (if the SDK's log says) the SDK got its answer before its deadline."""
-    return read.fault == PASS and (heard is None or heard.startswith("read_bill: HTTP 200 "))
+    return read.fault == PASS and (heard is None or heard.status == httpx.codes.OK)
 
 
 def all_failed(call: Conclusion) -> bool:
     """The call's last read-back happened, and no read in it brought the SDK an answer."""
-    reads = last_read_back(call)
-    return bool(reads) and not any(got_answer(read, heard) for read, heard in reads_heard(call, reads))
+    last = {r.seq for r in last_read_back(call)}
+    answered = [got_answer(r, heard) for r, heard in reads(call) if r.seq in last]
+    return bool(answered) and not any(answered)
 
 
-def late(call: Conclusion) -> int:
+def starved(call: Conclusion) -> int:
     """Reads the proxy passed but the SDK gave up on: a loaded machine starved it past its deadline."""
-    reads = [r for r in call.records if r.path == READ_PATH]
-    return sum(read.fault == PASS and not got_answer(read, heard) for read, heard in reads_heard(call, reads))
+    return sum(read.fault == PASS and not got_answer(read, heard) for read, heard in reads(call))
+
+
+def may_have_landed(write: Record, heard: Heard | None) -> bool:
+    """Seen from the SDK: the attempt may have reached PaySsam, and no definitive answer says what it did.
+
+    Every fault leaves the client without PaySsam's answer (even those the proxy never forwarded: the client
+    cannot tell); a passed attempt too when its answer was a 5xx, code 5000, off the contract, or too late.
+    """
+    if write.fault != PASS:
+        return True
+    if heard is None:
+        return write.code in (None, SYSTEM_ERROR)
+    return heard.status != httpx.codes.OK or heard.code in (None, SYSTEM_ERROR)
+
+
+def effect_landed(call: Conclusion) -> Record | None:
+    """The first of the call's write requests that took effect (PaySsam answered it 0000), by landing order."""
+    effects = [r for r, _ in writes(call) if r.forwarded and r.code == SUCCESS and r.landed is not None]
+    return min(effects, key=lambda r: r.landed or 0, default=None)
+
+
+def read_after(call: Conclusion, effect: Record | None, before: int | None = None) -> Record | None:
+    """A read the SDK got an answer to that reached PaySsam after the effect (so it showed it), received
+    before `before` on the proxy's clock if given."""
+    if effect is None or effect.landed is None:
+        return None
+    for read, heard in reads(call):
+        if before is not None and read.received > before:
+            continue
+        if got_answer(read, heard) and read.landed is not None and read.landed > effect.landed:
+            return read
+    return None
+
+
+def _landed_late(call: Conclusion, effect: Record | None) -> str:
+    """Whether the effect was a LATE request's, and whether it landed after the SDK had concluded."""
+    if effect is None or effect.fault != LATE:
+        return ""
+    after = effect.landed is not None and effect.landed > call.ended
+    return f" (request {effect.seq}, late, landed {'after' if after else 'before'} the SDK concluded)"
+
+
+def conclusion_kind(call: Conclusion) -> str:
+    """How the call concluded, for the counts: the result's or error's class, recovered or why unknown."""
+    outcome = call.outcome
+    kind = type(outcome).__name__
+    if getattr(outcome, "recovered", False):
+        kind += " recovered"
+    if isinstance(outcome, OutcomeUnknownError):
+        kind += " (read-back failed)" if all_failed(call) else " (retries ran out)"
+    return f"{call.name}: {kind}"
 
 
 def judge_call(call: Conclusion, bill: dict[str, Any] | None, bill_id: str) -> list[tuple[str, str]]:
-    """What is wrong with one call's conclusion, given the ledger: (kind, detail) for kind lost, wrong or other."""
+    """What is wrong with one call's conclusion, given the ledger once every request has landed: (kind, detail)
+    for kind lost, wrong or other."""
     outcome = call.outcome
     took_effect = bill is not None and bill["state"] in EFFECTS[call.name]
-    writes = [r for r in call.records if r.path == WRITE_PATHS[call.name]]
+    effect = effect_landed(call)
     said = type(outcome).__name__
     where = f"{call.name} of {bill_id} [{_faults(call.records)}] -> {said}; ledger {bill and bill['state']}"
     if isinstance(outcome, OutcomeUnknownError):
-        if not all_failed(call):
-            return [("wrong", f"{where}: OutcomeUnknownError although a read of its read-back was answered")]
-        return []
+        problems = []
+        if not any(may_have_landed(write, heard) for write, heard in writes(call)):
+            problems.append(("wrong", f"{where}: OutcomeUnknownError, yet no attempt may have reached PaySsam"))
+        shown = read_after(call, effect)
+        if shown is not None:
+            problems.append(("wrong", f"{where}: OutcomeUnknownError, yet read {shown.seq} showed the effect"))
+        return problems
     if isinstance(outcome, BaseException) and not isinstance(outcome, PaySsamError):
         return [("other", f"{where}: {outcome!r}")]
     if isinstance(outcome, PaySsamError):
+        problems = []
         if took_effect:
-            return [("lost", f"{where}: raised, but the write took effect"), ("wrong", f"{where}: said failed")]
+            problems.append(("lost", f"{where}: raised, but the write took effect{_landed_late(call, effect)}"))
+            problems.append(("wrong", f"{where}: said failed"))
         if isinstance(outcome, ApiError):
-            return [("wrong", f"{where}: PaySsam never refused this write ({outcome})")]
-        return []
+            problems.append(("wrong", f"{where}: PaySsam never refused this write ({outcome})"))
+        elif any(may_have_landed(write, heard) for write, heard in writes(call)):
+            problems.append(("wrong", f"{where}: failed, not unknown, although an attempt may have reached PaySsam"))
+        return problems
     if not isinstance(outcome, RESULTS[call.name]) or getattr(outcome, "bill_id", None) != bill_id:
         return [("wrong", f"{where}: not a {RESULTS[call.name].__name__} for this bill")]
     problems = []
@@ -702,29 +1005,42 @@ def judge_call(call: Conclusion, bill: dict[str, Any] | None, bill_id: str) -> l
             problems.append(("wrong", f"{where}: recovered, yet no read of the last read-back passed"))
         if isinstance(outcome, SentBill) and outcome.short_url is not None:
             problems.append(("wrong", f"{where}: recovered, yet a short URL"))
-    elif not writes or (writes[-1].fault, writes[-1].code, last_read_back(call)) != (PASS, "0000", []):
-        problems.append(("wrong", f"{where}: an answer, yet the last write was not relayed with code 0000"))
+    else:
+        last = [r for r, _ in writes(call)][-1:]
+        if not last or (last[0].fault, last[0].code, last_read_back(call)) != (PASS, SUCCESS, []):
+            problems.append(("wrong", f"{where}: an answer, yet the last write was not relayed with code 0000"))
     return problems
 
 
 def duplicates(op: Operation, bill: dict[str, Any] | None) -> list[str]:
-    """Double effects: a second KakaoTalk, or a write that reached PaySsam again after it had taken effect."""
+    """Double effects: a second KakaoTalk, a write that took effect twice, or one the SDK sent again after it had
+    taken effect without a read-back in between that (having reached PaySsam before it) showed nothing."""
     found = []
     if bill is not None and int(bill.get("messages_sent", 0)) > 1:
         found.append(f"{op.bill_id}: {bill['messages_sent']} KakaoTalk messages")
     for call in op.calls:
-        landed = False
-        for record in call.records:
-            if record.path != WRITE_PATHS[call.name] or not record.forwarded:
-                continue
-            if landed:
-                found.append(f"{call.name} of {op.bill_id}: sent again after it took effect [{_faults(call.records)}]")
-            landed = landed or record.code == "0000"
+        sent = [r for r, _ in writes(call)]
+        if sum(r.forwarded and r.code == SUCCESS for r in sent) > 1:
+            found.append(f"{call.name} of {op.bill_id}: took effect twice [{_faults(call.records)}]")
+        effect = effect_landed(call)
+        if effect is None or effect.landed is None:
+            continue
+        for previous, again in itertools.pairwise(sent):
+            if not again.forwarded or again.received < effect.landed:
+                continue  # it never reached PaySsam, or was sent before the effect landed (nothing could show it)
+            between = [(r, h) for r, h in reads(call) if previous.received < r.received < again.received]
+            answered = [r for r, h in between if got_answer(r, h)]
+            shown = read_after(call, effect, again.received)
+            if not answered or shown is not None:
+                why = "with no read-back answered before" if not answered else f"although read {shown and shown.seq}"
+                found.append(
+                    f"{call.name} of {op.bill_id}: sent again after it took effect, {why} [{_faults(call.records)}]"
+                )
     return found
 
 
 def judge(operations: list[Operation], ledger: dict[str, dict[str, Any] | None], mode: str) -> Tally:
-    """Hold every call's conclusion against the ledger; each column counts operations."""
+    """Hold every call's conclusion against the ledger (read once every LATE request had landed)."""
     tally = Tally(mode, operations=len(operations))
     for op in operations:
         bill = ledger.get(op.bill_id)
@@ -736,10 +1052,18 @@ def judge(operations: list[Operation], ledger: dict[str, dict[str, Any] | None],
         tally.problems += [f"duplicate: {each}" for each in doubles]
         kinds: set[str] = set()
         for call in op.calls:
+            tally.conclusions[conclusion_kind(call)] += 1
             if isinstance(call.outcome, OutcomeUnknownError):
                 tally.unknown += 1
-                tally.unknown_all_faulted += all_failed(call)
-            tally.late += late(call)
+                tally.unknown_read_back_failed += all_failed(call)
+            tally.starved += starved(call)
+            held = [r for r in call.records if r.fault == LATE]
+            tally.late += len(held)
+            tally.late_landed += sum(r.forwarded for r in held)
+            tally.late_after += sum(r.landed is not None and r.landed > call.ended for r in held)
+            tally.problems += [
+                f"never landed: op {op.index} {call.name} request {r.seq}" for r in held if not r.forwarded
+            ]
             for kind, detail in judge_call(call, bill, op.bill_id):
                 kinds.add(kind)
                 tally.problems.append(f"{kind}: op {op.index} {detail}")
@@ -750,18 +1074,21 @@ def judge(operations: list[Operation], ledger: dict[str, dict[str, Any] | None],
 
 
 def table(tallies: list[Tally]) -> str:
-    """The tallies as a plain text table."""
-    heads = ["mode", "operations", "tried", "duplicates", "lost", "wrong", "OutcomeUnknown", "all read-backs faulted"]
-    heads += ["other exceptions", "seconds"]
+    """The tallies as a plain text table, then the late and the starved requests in words."""
+    heads = ["mode", "operations", "faulted", "late landed", "after conclusion", "duplicates", "lost", "wrong"]
+    heads += ["OutcomeUnknown", "other exceptions", "seconds"]
     cells = [heads]
     for t in tallies:
-        counts = (t.operations, t.tried, t.duplicates, t.lost, t.wrong, t.unknown, t.unknown_all_faulted, t.other)
+        counts = (t.operations, t.tried, t.late_landed, t.late_after, t.duplicates, t.lost, t.wrong, t.unknown, t.other)
         cells.append([t.mode, *map(str, counts), f"{t.seconds:.1f}"])
     widths = [max(len(row[i]) for row in cells) for i in range(len(heads))]
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
-    lines += [
-        f"note: {t.mode}: {t.late} reads the proxy passed reached the SDK after its deadline (machine load)"
-        for t in tallies
-        if t.late
-    ]
+    for t in tallies:
+        if t.late != t.late_landed:
+            lines.append(f"note: {t.mode}: {t.late - t.late_landed} of {t.late} late requests never landed")
+        if t.unknown:
+            failed = t.unknown_read_back_failed
+            lines.append(f"note: {t.mode}: {failed} of {t.unknown} unknowns after a read-back that failed")
+        if t.starved:
+            lines.append(f"note: {t.mode}: {t.starved} reads the proxy passed reached the SDK after its deadline")
     return "\n".join(lines)

@@ -425,9 +425,8 @@ def main() -> int:
             zero_rss, zero_s, zero_status = check_run(Path("/dev/zero"))
             print("\n5. send-batch --dry-run (every row checked, the plan to /dev/null): max RSS of a fresh process")
             print(f"  1,000 rows {small_rss:7.1f} MB {small_s:6.1f} s")
-            print(
-                f"  {args.check_rows:,} rows {large_rss:7.1f} MB {large_s:6.1f} s   difference {large_rss - small_rss:+.1f} MB"
-            )
+            difference = large_rss - small_rss
+            print(f"  {args.check_rows:,} rows {large_rss:7.1f} MB {large_s:6.1f} s   difference {difference:+.1f} MB")
             print(f"  /dev/zero {zero_rss:7.1f} MB {zero_s:6.2f} s, exit status {zero_status}")
             verdicts.append(
                 (
