@@ -104,7 +104,7 @@ def _exports(package: str, module: Any) -> list[str]:
         return list(module.exports)
     names = []
     for name, member in module.members.items():
-        if name.startswith("_") and name not in ("__version__",) or not member.is_alias:
+        if (name.startswith("_") and name != "__version__") or not member.is_alias:
             continue
         if str(member.target_path).startswith(f"{package}."):
             names.append(name)

@@ -106,11 +106,19 @@ def _show(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _first_words(text: str, limit: int = 70) -> str:
+    """An action's description shortened for a message: its first sentence, cut at a word, never mid-word."""
+    sentence = " ".join(text.split(". ")[0].split())
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def problems(vendor: Any, overlay: Mapping[str, Any]) -> list[str]:
     """Every expectation the vendor document no longer meets, each naming its action."""
     found: list[str] = []
     for number, action in enumerate(overlay.get("actions", []), start=1):
-        name = f"action {number} ({action.get('target')}): {str(action.get('description', '')).split('.')[0][:70]}"
+        name = f"action {number} ({action.get('target')}): {_first_words(str(action.get('description', '')))}"
         found.extend(f"{name}: {problem}" for problem in _action_problems(vendor, action))
     return found
 

@@ -5,6 +5,7 @@ own, read here at generation time, so a contract change that moves a limit moves
 request schema that declares a field must agree on its rules, or generation fails.
 
     python openapi/tools/contract_constants.py openapi/payssam-v1.json wrapper/payssam/_contract.py
+    python openapi/tools/contract_constants.py --check openapi/payssam-v1.json   # (make spec) only check
 """
 
 from __future__ import annotations
@@ -42,13 +43,22 @@ edit: a change starts in openapi/.
 
 def _rule(schemas: Mapping[str, Any], field: str, rule: str) -> Any:
     """The rule's value on field across the request schemas; they must all agree."""
-    values = {
-        json.dumps(schemas[name]["properties"][field].get(rule))
+    found = {
+        name: json.dumps(schemas[name]["properties"][field].get(rule))
         for name in REQUESTS
         if field in schemas[name].get("properties", {})
     }
+    values = set(found.values())
     if len(values) != 1:
-        raise SystemExit(f"the request schemas disagree on {field}.{rule}: {sorted(values)}")
+        by_value = "; ".join(
+            f"{value} in {', '.join(name for name, each in found.items() if each == value)}" for value in sorted(values)
+        )
+        raise SystemExit(
+            f"the request schemas disagree on {field}.{rule} ({by_value}). The SDK checks one {rule} for {field} "
+            f"before sending, so the contract must give one: if the vendor changed it in some schemas, add an "
+            f"action to openapi/overlay.yaml that sets {field}.{rule} in the others too (say why and from which "
+            f"source), or one that keeps the old value where the vendor's change is a copy error; then make generate."
+        )
     value = json.loads(values.pop())
     if value is None:
         raise SystemExit(f"no request schema gives {field} a {rule}")
@@ -78,6 +88,9 @@ def render(spec: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--check":
+        constants(json.loads(Path(argv[1]).read_text(encoding="utf-8")))
+        return 0
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2

@@ -365,7 +365,8 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool, network: 
         metavar="SECONDS",
         type=float,
         default=default,
-        help="seconds allowed for each phase of a request (default: 30, connecting 5)",
+        help="seconds one attempt may take as a whole: connecting, sending and reading the whole answer "
+        "(default: 30; connecting alone 5)",
     )
 
 

@@ -22,8 +22,8 @@ def new_bill_id(prefix: str = "") -> str:
     """A new 20-character bill id starting with prefix (at most 10 letters/digits, e.g. a business number)."""
     if not isinstance(prefix, str):
         raise ValidationError("prefix", f"must be a string, not {type(prefix).__name__}")
-    if prefix:
-        validation.bill_id(prefix, "prefix")
-    if len(prefix) > PREFIX_MAX:
-        raise ValidationError("prefix", f"must be at most {PREFIX_MAX} characters, so 10 or more stay random")
+    if len(prefix) > PREFIX_MAX or (prefix and not validation.is_bill_id(prefix)):
+        raise ValidationError(
+            "prefix", f"must be at most {PREFIX_MAX} ASCII letters or digits, so 10 or more characters stay random"
+        )
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(BILL_ID_LENGTH - len(prefix)))

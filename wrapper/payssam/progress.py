@@ -54,10 +54,11 @@ class Progress:
         elapsed = max(time.monotonic() - self._started, 1e-9)
         rate = (self.done - self._start_done) / elapsed
         left = self.total - self.done
-        eta = f"{left / rate:.0f} s" if rate > 0 else "?"
+        eta = f", ETA {left / rate:.0f} s" if rate > 0 and left > 0 else ""
         percent = 100 * self.done / self.total if self.total else 100.0
+        counts = f"; {self._summary()}" if self.counts else ""
         print(
-            f"{self.label}: {self.done}/{self.total} ({percent:.0f}%), {rate:.0f}/s, ETA {eta}; {self._summary()}",
+            f"{self.label}: {self.done}/{self.total} ({percent:.0f}%), {rate:.0f}/s{eta}{counts}",
             file=self._stream,
             flush=True,
         )
