@@ -660,3 +660,41 @@ async def test_cancelling_an_async_call_cancels_it_and_is_not_taken_for_a_timeou
         with pytest.raises(asyncio.CancelledError):
             await call
     await http.aclose()
+
+
+CLOSED_CALLS = [
+    pytest.param("read_bill", ("B1",), id="read"),
+    pytest.param("send_bill", ("B1", 1000), id="send"),
+    pytest.param("cancel_bill", ("B1", 1000), id="cancel"),
+    pytest.param("destroy_bill", ("B1", 1000), id="destroy"),
+    pytest.param("resend_bill", ("B1",), id="resend"),
+]
+SEND_KWARGS = {
+    "phone": "01012345678",
+    "customer_name": "홍길동",
+    "product_name": "수강료",
+    "callback_url": "https://erp.example/payssam/approval",
+}
+
+
+@pytest.mark.parametrize(("method", "args"), CLOSED_CALLS)
+async def test_a_closed_client_sends_nothing_even_with_the_callers_http_client(
+    method: str, args: tuple[Any, ...]
+) -> None:
+    """0.2.1 still sent /if/bill/resend on a closed client whose http_client the caller owned."""
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"code": "0000", "msg": "ok", "bill_id": "B1"})
+
+    kwargs = SEND_KWARGS if method == "send_bill" else {}
+    client = offline_client(record)
+    client.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        getattr(client, method)(*args, **kwargs)
+    aclient = offline_async_client(record)
+    await aclient.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await getattr(aclient, method)(*args, **kwargs)
+    assert sent == []
