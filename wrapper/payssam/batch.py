@@ -447,11 +447,13 @@ def decide(journal: Journal | None, keys_in_file: FileKeys | None, row: Row, key
             "changed",
             entry.bill_id,
             f"bill {entry.bill_id} was destroyed or cancelled after this row changed: to bill the row again, "
-            "give it a new bill_id (or none)",
+            "give the row a new bill_id (or none)",
         )
     if target != entry.bill_id:
         if entry.state == "failed":
             return Send(target, resumed=False, retire=entry.bill_id)
+        return Check(entry)
+    if entry.state == "changed":  # read again every run: destroyed or cancelled frees the row, a revert settles it
         return Check(entry)
     if entry.state in SETTLED:
         return Settled(entry) if entry.content == keys.content else Check(entry)
@@ -697,13 +699,20 @@ class _Run:
             self.journal.finish(job.bill_id, outcome)
 
     def _checked(self, job: _Job, entry: Entry, found: SentBill | BillStatus | PaySsamError) -> None:
-        """The earlier bill of a changed row, read: destroyed or cancelled frees the row; otherwise it stays changed."""
+        """The earlier bill of a changed row, read: destroyed or cancelled frees the row (sent anew in the next
+        pass); unpaid or paid with the row back as it was sent settles it again; otherwise it stays `changed`."""
         state = found.state if isinstance(found, BillStatus) else None
-        if state in (BillState.DESTROYED, BillState.CANCELLED) and job.row.bill_id != entry.bill_id:
+        if state in (BillState.DESTROYED, BillState.CANCELLED):
             self.journal.replace(entry.bill_id)
-            self.freed.add(job.row.line)
+            if job.row.bill_id != entry.bill_id:
+                self.freed.add(job.row.line)
+                return
+            message = (
+                f"bill {entry.bill_id} is {state.name}: to bill this row again, give the row a new bill_id (or none)"
+            )
+            self._record(job.row, entry.bill_id, "changed", None, message)
             return
-        if isinstance(found, BillNotFoundError) and entry.state not in SETTLED:
+        if isinstance(found, BillNotFoundError) and entry.state not in (*SETTLED, "changed"):
             message = (
                 f"bill {entry.bill_id}, an earlier send of this row, may still land: run again later to settle it "
                 "before the row can be sent under another id"
@@ -711,6 +720,14 @@ class _Run:
             self.report.errors[type(found).__name__] += 1
             self._record(job.row, entry.bill_id, "unknown", None, message, found)
             return
+        same_bill = (job.row.bill_id or entry.bill_id) == entry.bill_id
+        if state is not None and same_bill and job.keys.content == entry.content:
+            self.journal.mark(entry.bill_id, "sent")  # the row is back as its bill was sent
+            self.report.already_settled += 1
+            self._shown("earlier runs")
+            return
+        if state is not None:
+            self.journal.mark(entry.bill_id, "changed")
         self._record(job.row, entry.bill_id, "changed", None, _changed_message(job.row, entry, found))
 
     def _record(
@@ -766,12 +783,12 @@ def _send_outcome(job: _Job, result: SentBill | BillStatus | PaySsamError) -> tu
     if isinstance(result, SentBill):
         if not result.recovered:
             return "sent", result.message
-        same_price = {content for content, paid in job.attempts if paid == price}
-        if same_price <= {job.keys.content}:
+        if {content for content, _ in job.attempts} <= {job.keys.content}:
             return "recovered", "the answer was lost; a read-back proved the bill exists"
-        return "changed", (
-            f"bill {job.bill_id} exists at this amount, but an earlier send of this row carried other details: check "
-            "it (payssam read); destroy or cancel it and run again if it must change"
+        return "changed", (  # which version landed is unknown: an unpaid bill's read shows no amount
+            f"bill {job.bill_id} exists, but an earlier send of this row carried other content (an amount or "
+            "details since changed) and a read cannot tell which landed: check it (payssam read); destroy it if "
+            "unpaid or cancel it if paid, then run again to bill the row as it is now"
         )
     if isinstance(result, OutcomeUnknownError):
         return "unknown", f"{result}; run again later to settle it (never under a new id)"

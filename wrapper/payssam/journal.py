@@ -18,8 +18,9 @@ from pathlib import Path
 from .errors import ValidationError
 
 FORMAT = "payssam send-batch journal 2"
-LIVE = ("sending", "sent", "recovered", "unknown")
-"""States of a row whose bill exists or may exist at PaySsam."""
+LIVE = ("sending", "sent", "recovered", "unknown", "changed")
+"""States of a row whose bill exists or may exist at PaySsam (`changed`: its row changed after it was sent, and
+the bill is read again on every run until it is destroyed, cancelled, or matches the row again)."""
 SETTLED = ("sent", "recovered")
 
 _SCHEMA = """
@@ -197,6 +198,10 @@ class Journal:
         """This run's file has the row of this entry, at this line."""
         if self.writable:
             self._db.execute("UPDATE rows SET seen = ?, line = ? WHERE bill_id = ?", (self.run, line, bill_id))
+
+    def mark(self, bill_id: str, state: str) -> None:
+        """Record what a read of the bill showed about its row (changed, or settled again)."""
+        self._db.execute("UPDATE rows SET state = ? WHERE bill_id = ?", (state, bill_id))
 
     def replace(self, bill_id: str) -> None:
         """The bill was destroyed or cancelled: its row may now be billed under another id."""
