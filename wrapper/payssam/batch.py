@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -147,13 +146,12 @@ class BatchReport:
 
 def default_output(source: Path) -> Path:
     """Where results go when no output is named: beside the file, so a re-run finds them."""
-    return source.with_name(source.name + BATCH_SUFFIX)
+    return Path(f"{source}{BATCH_SUFFIX}")
 
 
 def journal_path(output: Path) -> Path:
-    """Where the journal of an output lives."""
-    named = output if output.name else Path(os.path.abspath(output))
-    return named.with_name(named.name + ".journal")
+    """Where the journal of an output lives: beside it, its name and `.journal`."""
+    return Path(f"{output}.journal")
 
 
 # --------------------------------------------------------------------------- reading and checking the file

@@ -115,7 +115,7 @@ async def _send_batch_on(args: argparse.Namespace, connect: Connect) -> Outcome:
         job = batch.prepare(
             runner.config, args.file, args.output, args.callback_url, args.csv_output, args.concurrency, args.rate
         )
-        with on_stderr("send-batch", job.rows, job.already_settled, plain=args.json) as shown:
+        with on_stderr("send-batch", job.rows, 0, plain=args.json) as shown:  # settled rows count as they pass
             report = await batch.run_async(runner, job, shown)
     data = {
         "rows": report.rows,

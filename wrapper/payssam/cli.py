@@ -126,14 +126,29 @@ def _make_async_client(settings: Settings) -> AsyncPaySsam:
     return AsyncPaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
 
 
+APIKEY_FILE_MAX = 4096
+"""The largest apikey file read (a key is at most 32 characters): a device or a huge file is refused."""
+
+
 def _read_apikey(path: str) -> str:
-    """The apikey held in a file, without surrounding whitespace; never echoed in errors."""
-    from pathlib import Path
+    """The apikey held in a regular file, without surrounding whitespace; never echoed in errors."""
+    import stat
 
     try:
-        key = Path(path).read_text(encoding="utf-8").strip()
+        if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a FIFO would block the open itself
+            raise ValidationError("apikey_file", "is not a regular file")
+        with open(path, "rb") as stream:
+            data = stream.read(APIKEY_FILE_MAX + 1)
+    except ValidationError:
+        raise
     except OSError as exc:
         raise ValidationError("apikey_file", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    except ValueError:  # a NUL in the path
+        raise ValidationError("apikey_file", "is not a valid path") from None
+    if len(data) > APIKEY_FILE_MAX:
+        raise ValidationError("apikey_file", f"is larger than {APIKEY_FILE_MAX} bytes: not an apikey file")
+    try:
+        key = data.decode("utf-8").strip()
     except UnicodeDecodeError:
         raise ValidationError("apikey_file", "is not UTF-8 text") from None
     if not key:
@@ -143,6 +158,11 @@ def _read_apikey(path: str) -> str:
 
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
     """The settings from the flags, each falling back to the SDK's environment variable; all missing ones at once."""
+    for flag, value in (("--apikey-file", args.apikey_file), ("--member", args.member), ("--merchant", args.merchant)):
+        if value is not None and not value:
+            raise ValidationError(flag.removeprefix("--").replace("-", "_"), f"{flag} is empty")
+    if args.base_url is not None and not args.base_url:
+        raise ValidationError("base_url", "--base-url is empty")
     apikey = _read_apikey(args.apikey_file) if args.apikey_file else environ.get(ENV_APIKEY, "")
     found = {
         "apikey": (apikey, f"pass --apikey-file PATH or set {ENV_APIKEY}"),
@@ -343,6 +363,9 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool, network: 
         help="print exactly one JSON object on stdout, errors included",
     )
     if not network:
+        parser.add_argument(
+            "--apikey", nargs="?", action=_RefuseApikeyFlag, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
         return
     group = parser.add_argument_group("configuration")
     group.add_argument(

@@ -159,12 +159,23 @@ def emit(outcome: Outcome, as_json: bool, secrets: Sequence[str]) -> None:
         if isinstance(value, Iterator):
             out.write("[")
             for number, item in enumerate(value):
-                out.write(("" if number == 0 else ", ") + hide(_json_text(item), secrets))
+                out.write(("" if number == 0 else ", ") + _json_text(_hidden(item, secrets)))
             out.write("]")
         else:
-            out.write(hide(_json_text(value), secrets))
+            out.write(_json_text(_hidden(value, secrets)))
     out.write("}\n")
     out.flush()
+
+
+def _hidden(value: object, secrets: Sequence[str]) -> object:
+    """A JSON value with every secret masked in its strings (keys included), its structure untouched."""
+    if isinstance(value, str):
+        return hide(value, secrets)
+    if isinstance(value, dict):
+        return {hide(str(key), secrets): _hidden(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_hidden(item, secrets) for item in value]
+    return value
 
 
 def report(kind: str, message: str, *, code: str | None, field: str | None, as_json: bool) -> None:

@@ -494,7 +494,7 @@ class PaySsam(_ClientBase):
         """Send every bill of a CSV file exactly once; resumable, and safe to edit between runs (see payssam.batch).
         Every row is checked first: BatchRefusedError lists the problems and nothing is sent."""
         job = batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
-        with _progress("send-batch", lambda: job.rows, job.already_settled, progress) as shown:
+        with _progress("send-batch", lambda: job.rows, 0, progress) as shown:  # settled rows count as they pass
             return batch.run_sync(runner(self), job, shown)
 
     def reconcile(
@@ -776,7 +776,7 @@ class AsyncPaySsam(_ClientBase):
         """Send every bill of a CSV file exactly once; resumable, and safe to edit between runs (see payssam.batch).
         Every row is checked first: BatchRefusedError lists the problems and nothing is sent."""
         job = batch.prepare(self._config, file, output, callback_url, csv_output, concurrency, rate)
-        with _progress("send-batch", lambda: job.rows, job.already_settled, progress) as shown:
+        with _progress("send-batch", lambda: job.rows, 0, progress) as shown:  # settled rows count as they pass
             return await batch.run_async(async_runner(self), job, shown)
 
     async def reconcile(

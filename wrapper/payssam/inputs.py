@@ -68,9 +68,12 @@ def stamp_input(path: Path, name: str = "file") -> Stamp:
 
 
 class Lines:
-    """The lines of an open text stream, each at most MAX_LINE characters; counts them as it goes."""
+    """The lines of an open binary stream as UTF-8 text, each at most MAX_LINE characters; counts them as it goes.
 
-    def __init__(self, stream: IO[str], name: str) -> None:
+    Each line is decoded on its own, so a byte that is not UTF-8 is reported on its own line.
+    """
+
+    def __init__(self, stream: IO[bytes], name: str) -> None:
         self._stream = stream
         self._name = name
         self.number = 0
@@ -79,25 +82,35 @@ class Lines:
         return self
 
     def __next__(self) -> str:
-        try:
-            text = self._stream.readline(MAX_LINE + 1)
-        except UnicodeDecodeError:
-            raise ValidationError("file", f"{self._name} line {self.number + 1} is not UTF-8 text") from None
-        if not text:
+        raw = self._stream.readline(4 * MAX_LINE + 1)
+        if not raw:
             raise StopIteration
         self.number += 1
+        if self.number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte order mark
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if len(raw) > 4 * MAX_LINE:
+                self._too_long()
+            raise ValidationError("file", f"{self._name} line {self.number} is not UTF-8 text") from None
         if len(text) > MAX_LINE and not (len(text) == MAX_LINE + 1 and text.endswith("\n")):
-            raise ValidationError("file", f"{self._name} line {self.number} is longer than {MAX_LINE:,} characters")
+            self._too_long()
+        if len(raw) > 4 * MAX_LINE and not raw.endswith(b"\n"):
+            self._too_long()
         if "\0" in text:
             raise ValidationError("file", f"{self._name} line {self.number} holds a NUL character: not a text file")
         return text
+
+    def _too_long(self) -> None:
+        raise ValidationError("file", f"{self._name} line {self.number} is longer than {MAX_LINE:,} characters")
 
 
 @contextmanager
 def open_lines(path: Path) -> Iterator[Lines]:
     """An input file opened read-only as UTF-8 text (a byte order mark allowed), as bounded lines."""
     try:
-        stream = path.open(encoding="utf-8-sig", newline="")
+        stream = path.open("rb")
     except OSError as exc:
         raise ValidationError("file", f"{path} cannot be read: {exc.strerror or type(exc).__name__}") from None
     with stream:

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -34,38 +35,48 @@ def safe_cell(value: object) -> str:
 
 
 def check_outputs(inputs: Sequence[Path], outputs: Mapping[str, Path]) -> None:
-    """Refuse, naming the argument, an output that is a directory or a symlink, sits in a missing or read-only
-    directory, or is the same file as an input or another output (under any name)."""
+    """Refuse, naming the argument, an output that is a directory, a symlink or not a regular file, sits in a
+    missing or read-only directory, or is the same file as an input or another output (under any name)."""
     taken: dict[tuple[int, int], str] = {}
     for path in inputs:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             info = path.stat()
             taken[(info.st_dev, info.st_ino)] = f"the input {path}"
     seen: dict[Path, str] = {}
     for name, path in outputs.items():
-        absolute = Path(os.path.abspath(path))
-        if absolute in seen:
-            raise ValidationError(name, f"{path} is also the {seen[absolute]}")
-        seen[absolute] = name
-        if path.is_symlink():
-            raise ValidationError(name, f"{path} is a symbolic link: name the file itself")
-        if path.is_dir():
-            raise ValidationError(name, f"{path} is a directory: name a file")
-        parent = absolute.parent
-        if not parent.is_dir():
-            raise ValidationError(name, f"{path}: the directory {parent} does not exist")
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise ValidationError(name, f"{path}: the directory {parent} is not writable")
         try:
-            info = path.stat()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise ValidationError(name, f"{path} cannot be used: {exc.strerror or type(exc).__name__}") from None
-        clash = taken.get((info.st_dev, info.st_ino))
-        if clash is not None:
-            raise ValidationError(name, f"{path} is {clash}: a command never writes into its input")
-        taken[(info.st_dev, info.st_ino)] = f"the {name}"
+            _check_output(name, path, taken, seen)
+        except ValidationError:
+            raise
+        except (OSError, ValueError) as exc:  # a name too long, a NUL, a loop of links: no file can be made there
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise ValidationError(name, f"{path} cannot be used: {reason}") from None
+
+
+def _check_output(name: str, path: Path, taken: dict[tuple[int, int], str], seen: dict[Path, str]) -> None:
+    absolute = Path(os.path.abspath(path))
+    if absolute in seen:
+        raise ValidationError(name, f"{path} is also the {seen[absolute]}")
+    seen[absolute] = name
+    if path.is_symlink():
+        raise ValidationError(name, f"{path} is a symbolic link: name the file itself")
+    if path.is_dir():
+        raise ValidationError(name, f"{path} is a directory: name a file")
+    parent = absolute.parent
+    if not parent.is_dir():
+        raise ValidationError(name, f"{path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValidationError(name, f"{path}: the directory {parent} is not writable")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise ValidationError(name, f"{path} is not a regular file (a device or a pipe): name a file")
+    clash = taken.get((info.st_dev, info.st_ino))
+    if clash is not None:
+        raise ValidationError(name, f"{path} is {clash}: a command never writes into its input")
+    taken[(info.st_dev, info.st_ino)] = f"the {name}"
 
 
 def check_ours(path: Path, kind: str, name: str, columns: Sequence[str] | None = None) -> None:

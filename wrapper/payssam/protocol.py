@@ -112,7 +112,7 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
     if elsewhere:
         for name in declared_types(type(model)):
             value = getattr(model, name)
-            if isinstance(value, str):
+            if isinstance(value, str) and name != "code":  # the code is checked, never shown raw: it stays whole
                 setattr(model, name, redact(value, secrets))
     for name in ("msg", "message"):
         value = getattr(model, name)

@@ -73,7 +73,7 @@ class ReconcileReport:
 
 def default_output(source: Path) -> Path:
     """Where results go when no output is named: beside the file, so a re-run finds them."""
-    return source.with_name(source.name + RECONCILE_SUFFIX)
+    return Path(f"{source}{RECONCILE_SUFFIX}")
 
 
 def ids(source: Path, column: str | None = None) -> Iterator[tuple[int, str]]:
