@@ -33,7 +33,7 @@ from . import results, validation
 from ._version import __version__
 from .calls import Call
 from .config import Config
-from .errors import AlreadyCancelledError, DuplicateBillIdError, ProcessingError
+from .errors import AlreadyCancelledError, DuplicateBillIdError
 from .exchange import ACCEPT_ENCODING
 from .generated import UNSET, request_layout
 from .hashing import apply_digest, preimage
@@ -139,7 +139,7 @@ def cancel(config: Config, bill_id: object, price: object) -> Write[Cancellation
         return Judgement(Verdict.DONE, result=recovered)
 
     call = _call(config, "cancel_bill", bid, bill_cancel, body, CancelBill, results.cancellation, effect=True)
-    return Write(call, lambda: read(config, bid), judge, AlreadyCancelledError)
+    return Write(call, lambda: read(config, bid), judge)
 
 
 def send(
@@ -188,7 +188,7 @@ def send(
     call = _call(
         config, "send_bill", bid, make_url_n_talk, body, SentBillModel, results.sent_bill, effect=True, personal=(name,)
     )
-    return Write(call, lambda: read(config, bid), judge, DuplicateBillIdError)
+    return Write(call, lambda: read(config, bid), judge)
 
 
 def resend(config: Config, bill_id: object) -> Call[Resend]:
@@ -217,4 +217,4 @@ def destroy(config: Config, bill_id: object, price: object) -> Write[Destruction
         return Judgement(Verdict.DONE, result=Destruction(bill_id=bid, message="", raw=None, recovered=True))
 
     call = _call(config, "destroy_bill", bid, destroy_bill, body, BillResult, results.destruction, effect=True)
-    return Write(call, lambda: read(config, bid), judge, ProcessingError)
+    return Write(call, lambda: read(config, bid), judge)

@@ -3,9 +3,10 @@
 PaySsam has no idempotency key, but a bill id is unique and a read tells the truth. After an attempt
 that may have reached PaySsam (no answer after sending, a gateway's 5xx, code 5000), a read-back that
 shows the write's effect settles it; one that shows nothing proves nothing, because the request may
-still land. The write is then tried again under the same bill id, which is harmless: PaySsam answers
-a second one with the operation's "done already" code (9800, 9970, 9999), which a read-back confirms.
-The call ends only on a definitive answer; when the retries run out first, the outcome is unknown.
+still land. The write is then tried again under the same bill id, which is harmless: PaySsam refuses a
+second one (v1 answers "done already": 9800, 9970, 9999), so every answer but success that follows a
+request that may have landed is read back too, whatever its code (v2's codes for these are open). The
+call ends only on a definitive conclusion; when the retries run out first, the outcome is unknown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from .calls import Call
-from .errors import ApiError, OutcomeUnknownError, PaySsamError
+from .errors import OutcomeUnknownError, PaySsamError
 from .results import BillStatus
 from .retries import RetryPolicy, ambiguous, retried_freely
 
@@ -49,8 +50,6 @@ class Write(Generic[Result]):
     """Builds the read of the bill, only when a write needs it (most writes never do)."""
     judge: Callable[[BillStatus | None], Judgement[Result]]
     """Given the bill read back (None if PaySsam knows no such bill)."""
-    done_already: type[ApiError]
-    """The code a repeated write gets when an earlier one took effect (9800 send, 9970 cancel, 9999 destroy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,7 @@ class Settlement(Generic[Result]):
     """One write under way: after each attempt and read-back, the next step, until a definitive conclusion.
 
     resumed: an earlier run may already have sent this very write (a batch killed mid-send), so even a
-    first answer of "done already" is read back instead of taken as someone else's bill.
+    first refusal is read back instead of taken as someone else's bill or a failure.
     """
 
     def __init__(self, write: Write[Result], policy: RetryPolicy, *, resumed: bool = False) -> None:
@@ -106,7 +105,7 @@ class Settlement(Generic[Result]):
         if not isinstance(outcome, PaySsamError):
             return Done(outcome)
         self.last = outcome
-        if self.may_have_landed and isinstance(outcome, self.write.done_already):
+        if self.may_have_landed and not retried_freely(outcome):  # an earlier request may land: the bill says
             return READ_BACK
         if ambiguous(outcome):
             self.may_have_landed = True
@@ -127,8 +126,8 @@ class Settlement(Generic[Result]):
             return Done(judgement.result)
         if judgement.verdict is Verdict.NOT_OURS:
             return Failed(self._tagged(judgement.error or last))
-        if isinstance(last, self.write.done_already):
-            return self._unknown(last, "PaySsam says it was done already, but the bill does not show it")
+        if not ambiguous(last):  # refused now, yet an earlier request of this write may still land
+            return self._unknown(last, "the bill does not show the write, which an earlier request may still make")
         return self._again(last)
 
     def _again(self, last: PaySsamError) -> Failed | Retry:
