@@ -662,6 +662,12 @@ def test_control_post_without_json_is_403(sim: Sim, route: str, content_type: st
         "evil.example@127.0.0.1",
         "127.0.0.1 evil.example",
         None,
+        # A loopback name with a port no TCP connection can have: not this machine either.
+        "127.0.0.1:99999",
+        "localhost:65536",
+        "127.0.0.1:0",
+        "[::1]:99999",
+        "127.0.0.1:",
     ],
 )
 def test_control_post_with_a_foreign_host_is_403(sim: Sim, route: str, host: str | None) -> None:
@@ -688,6 +694,26 @@ def test_control_post_to_an_absolute_foreign_target_is_403(sim: Sim) -> None:
     reply = exchange(sim.port, raw)
     assert reply.status == 403
     assert state(sim, bill_id) == "W"
+
+
+@pytest.mark.parametrize("authority", ["127.0.0.1:99999", "localhost:0"])
+def test_control_post_to_an_absolute_target_with_a_bad_port_is_403(sim: Sim, authority: str) -> None:
+    bill_id = send_bill(sim)
+    raw = http_request("POST", f"http://{authority}/_sim/bills/{bill_id}/pay", b"{}", content_type=JSON)
+    reply = exchange(sim.port, raw)
+    assert reply.status == 403
+    assert state(sim, bill_id) == "W"
+
+
+@pytest.mark.parametrize("route", ["/_sim/reset", "/_sim/bills/B1/pay", "/if/bill/read"])
+def test_a_request_target_that_is_no_url_is_400_and_changes_nothing(sim: Sim, route: str) -> None:
+    """An absolute target with an unclosed IPv6 host: h11 lets it through, no URL parser reads it."""
+    bill_id = send_bill(sim)
+    reply = exchange(sim.port, http_request("POST", f"http://[::1{route}", encode(bill_body(bill_id))))
+    assert reply.status == 400
+    assert reply.json() == {"error": "request target: is not a URL"}
+    assert state(sim, bill_id) == "W"
+    read_works(sim)
 
 
 def test_reset_with_localhost_host_and_json_resets(sim: Sim) -> None:

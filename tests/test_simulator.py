@@ -6,6 +6,7 @@ the simulator gets wrong fails here before Prism in proxy mode would reject it.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import itertools
 import json
@@ -29,6 +30,7 @@ from payssam import KST, bill_hash
 from payssam_sim import SANDBOX_CREDENTIALS, Credentials, Simulator
 from payssam_sim.bodies import Auth, Payment, SendRequest
 from payssam_sim.ledger import Ledger, NotPayableError
+from payssam_sim.simulator import is_loopback_host
 
 from conftest import APIKEY, MEMBER, MERCHANT, ROOT
 from oracle import request_schema, resolve, response_schema, validator
@@ -51,11 +53,18 @@ def new_id() -> str:
     return f"1234567890T{next(_ids):09d}"
 
 
+def hash_of(bill_id: str, price: str, phone: str | None = None) -> str:
+    """The SDK's bill_hash; for a hyphenated id, which the SDK refuses (the contract's rule), the rule written out."""
+    if "-" not in bill_id:
+        return bill_hash(bill_id, price, phone)
+    return hashlib.sha256(",".join((bill_id, price) if phone is None else (bill_id, phone, price)).encode()).hexdigest()
+
+
 def send_body(bill_id: str, price: str = PRICE, callback: str = NOWHERE, **extra: Any) -> dict[str, Any]:
     bill = {
         "bill_id": bill_id,
         "callbackURL": callback,
-        "hash": bill_hash(bill_id, price, PHONE),
+        "hash": hash_of(bill_id, price, PHONE),
         "member_nm": "홍길동",
         "phone": PHONE,
         "price": price,
@@ -66,7 +75,7 @@ def send_body(bill_id: str, price: str = PRICE, callback: str = NOWHERE, **extra
 
 
 def priced_body(bill_id: str, price: str = PRICE) -> dict[str, Any]:
-    return {**AUTH, "bill_id": bill_id, "price": price, "hash": bill_hash(bill_id, price)}
+    return {**AUTH, "bill_id": bill_id, "price": price, "hash": hash_of(bill_id, price)}
 
 
 def bill_body(bill_id: str) -> dict[str, Any]:
@@ -436,12 +445,25 @@ BAD_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ("read", "apikey", _drop(bill_body("B1"), "apikey")),
     ("read", "bill_id", _drop(bill_body("B1"), "bill_id")),
     ("read", "bill_id", bill_body("123456789012345678901")),
-    ("read", "bill_id", bill_body("BILL-1")),
+    ("read", "bill_id", bill_body("BILL-12345678901234567")),
+    ("read", "bill_id", bill_body("BILL_1")),
+    ("read", "bill_id", bill_body("BILL 1")),
     ("read", "bill_id", bill_body("")),
     ("read", "apikey", {**bill_body("B1"), "apikey": "K" * 33}),
     ("read", "apikey", {**bill_body("B1"), "apikey": ""}),
     ("read", "member", {**bill_body("B1"), "member": "M" * 31}),
     ("resend", "merchant", {**bill_body("B1"), "merchant": [7]}),
+    # A JSON number is taken as digits only where the contract has a digit string (price): nowhere else.
+    ("resend", "merchant", {**bill_body("B1"), "merchant": 7}),
+    ("read", "apikey", {**bill_body("B1"), "apikey": 7}),
+    ("read", "bill_id", {**bill_body("B1"), "bill_id": 12345}),
+    ("destroy", "hash", {**priced_body("B1"), "hash": 0}),
+    ("send", "bill.bill_id", _bill(bill_id=12345)),
+    ("send", "bill.hash", _bill(hash=0)),
+    ("cancel", "price", {**priced_body("B1"), "price": True}),
+    ("cancel", "price", {**priced_body("B1"), "price": False}),
+    ("send", "bill.price", _bill(price=True)),
+    ("send", "bill.phone", _bill(phone=1012345678)),
     ("read", "bill_id", {**bill_body("B1"), "bill_id": None}),
     ("cancel", "price", {**priced_body("B1"), "price": "1,000"}),
     ("cancel", "price", {**priced_body("B1"), "price": 10000.5}),
@@ -479,7 +501,13 @@ OPEN_BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ("send", "bill.expire_dt", _bill(expire_dt=None)),
     ("send", "bill.price", _bill(price=10000, hash=bill_hash("1234567890ABCDEFGHIJ", PRICE, PHONE))),
     ("cancel", "price", {**priced_body("B1"), "price": 10000}),
-    ("resend", "merchant", {**bill_body("B1"), "merchant": 7}),
+    ("destroy", "price", {**priced_body("B1", "0"), "price": 0}),
+    # Hyphenated bill ids, as two live integrations send them (TM-…, 1234567890-…).
+    ("read", "bill_id", bill_body("BILL-1")),
+    ("resend", "bill_id", bill_body("1234567890-00000001")),
+    ("cancel", "bill_id", priced_body("TM-20261201-0001")),
+    ("destroy", "bill_id", priced_body("TM-1")),
+    ("send", "bill.bill_id", send_body("TM-20261201-0001")),
 ]
 
 
@@ -519,16 +547,125 @@ def test_off_contract_body_is_400_naming_the_field(
 def test_open_points_are_accepted_with_a_warning(
     vendor: Vendor, caplog: pytest.LogCaptureFixture, route: str, field: str, body: dict[str, Any]
 ) -> None:
-    bill_id = "1234567890ABCDEFGHIJ" if route == "send" else "B1"
+    bill_id = body["bill"]["bill_id"] if route == "send" else body["bill_id"]
     caplog.set_level(logging.WARNING, logger="payssam_sim")
     answer = vendor.call(route, body)
-    assert answer["code"] == {"send": "0000", "cancel": "9980", "resend": "1003"}[route]
+    assert answer["code"] == ("0000" if route == "send" else "9980")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert f"/if/bill/{route}: {field}: " in warnings[0]
     assert "open point" in warnings[0]
     if route == "send":
         assert vendor.read(bill_id)["appr_state"] == "W"
+
+
+@pytest.mark.parametrize("mode", ["default", "strict"])
+def test_a_phone_sent_as_a_number_is_refused_saying_the_leading_zero_is_lost(
+    http: httpx.Client, strict: httpx.Client, mode: str
+) -> None:
+    response = (strict if mode == "strict" else http).post("/if/bill/send", json=_bill(phone=int(PHONE)))
+    assert response.status_code == 400
+    problem = "must be a string, not number (a JSON number loses the leading zero: send the digits as text)"
+    assert response.json() == {"error": f"bill.phone: {problem}"}
+
+
+def test_a_number_warning_names_the_field_and_the_open_point_once(
+    vendor: Vendor, caplog: pytest.LogCaptureFixture
+) -> None:
+    bill_id = new_id()
+    body = send_body(bill_id)
+    body["bill"]["price"] = int(PRICE)
+    caplog.set_level(logging.WARNING, logger="payssam_sim")
+    assert vendor.call("send", body)["code"] == "0000"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "POST /if/bill/send: bill.price: a JSON number where the contract has a digit string, taken as its digits; "
+        "the vendor's docs do not say whether PaySsam accepts this (open point; --strict refuses it)"
+    ]
+    assert vendor.read(bill_id)["code"] == "0000"
+
+
+def test_a_hyphenated_bill_id_lives_its_whole_lifecycle_by_default(
+    sim: Simulator, http: httpx.Client, vendor: Vendor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="payssam_sim")
+    paid, unpaid = "TM-20261201-0001", "1234567890-0000001"
+    assert vendor.send(paid)["shortURL"] == f"{sim.base_url}/_sim/b/{paid}"
+    assert vendor.send(unpaid)["code"] == "0000"
+    assert vendor.resend(unpaid)["code"] == "0000"
+    assert pay(http, paid).json()["bill"]["state"] == "F"
+    assert vendor.read(paid)["appr_state"] == "F"
+    assert vendor.cancel(paid)["code"] == "0000"
+    assert vendor.destroy(unpaid)["code"] == "0000"
+    assert http.get(f"/_sim/bills/{paid}").json()["state"] == "C"
+    assert '<strong id="state">D</strong>' in http.get(f"/_sim/b/{unpaid}").text
+    assert http.post(f"/_sim/bills/{unpaid}/redeliver", json={}).status_code == 409
+    assert [bill["bill_id"] for bill in http.get("/_sim/bills").json()["bills"]] == [paid, unpaid]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 6  # one per vendor call (send, send, resend, read, cancel, destroy), none elsewhere
+    assert all("bill_id: a hyphen" in warning and "open point" in warning for warning in warnings)
+
+
+def test_a_hyphenated_bill_id_is_refused_under_strict(strict: httpx.Client) -> None:
+    for route, body in [("send", send_body("TM-1")), ("read", bill_body("TM-1")), ("destroy", priced_body("TM-1"))]:
+        response = strict.post(f"/if/bill/{route}", json=body)
+        assert response.status_code == 400
+        field = "bill.bill_id" if route == "send" else "bill_id"
+        assert response.json() == {"error": f"{field}: must match the contract's pattern ^[A-Za-z0-9]+$"}
+    assert strict.get("/_sim/bills").json() == {"bills": []}
+    assert strict.get("/_sim/bills/TM-1").status_code == 404  # the route knows the shape; no such bill
+
+
+# --- any JSON shape: never a 5xx, and a refusal acts on nothing --------------------------------------
+
+
+@pytest.mark.parametrize("bill", [5, [], "x", None, True, 1.5, {"bill_id": ["x"]}, {"bill_id": "OTHER"}, [{}]])
+def test_any_bill_member_on_a_flat_route_is_an_extra_member(
+    http: httpx.Client, vendor: Vendor, caplog: pytest.LogCaptureFixture, bill: object
+) -> None:
+    """The contract allows extra members on read, cancel, destroy, resend: `bill` is one there, of any type."""
+    bill_id = new_id()
+    vendor.send(bill_id)
+    caplog.set_level(logging.INFO, logger="payssam_sim")
+    assert vendor.call("read", {**bill_body(bill_id), "bill": bill})["appr_state"] == "W"
+    assert vendor.call("resend", {**bill_body(bill_id), "bill": bill})["code"] == "0000"
+    assert vendor.call("destroy", {**priced_body(bill_id), "bill": bill})["code"] == "0000"
+    assert vendor.call("cancel", {**priced_body(bill_id), "bill": bill})["code"] == "9999"
+    assert http.get(f"/_sim/bills/{bill_id}").json()["state"] == "D"
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("POST /if/bill/")]
+    assert len(lines) == 4
+    assert all(f" bill_id={bill_id} code=" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [
+        ("/if/bill/read", b'{"apikey": "TEST-API-KEY-TALK", "member": "M", "merchant": "S", "bill_id": "\\ud800"}'),
+        ("/if/bill/read", b'{"apikey": "K", "member": "M", "merchant": "S", "bill_id": "B1", "\\udfff": 1}'),
+        ("/if/bill/send", b'{"apikey": "K", "member": "M", "merchant": "S", "bill": {"member_nm": "\\ud83d"}}'),
+        ("/_sim/faults", b'{"\\ud800": 1}'),
+        ("/_sim/reset", b'{"\\ud800": 1}'),
+    ],
+)
+def test_a_lone_surrogate_escape_is_400_and_changes_nothing(
+    http: httpx.Client, vendor: Vendor, path: str, content: bytes
+) -> None:
+    bill_id = new_id()
+    vendor.send(bill_id)
+    response = http.post(path, content=content, headers={"Content-Type": "application/json"})
+    if path == "/_sim/reset":
+        assert response.status_code == 200  # reset reads no body: whatever it holds, it resets
+        return
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("body: has a lone surrogate escape")
+    assert http.get("/_sim/bills").json()["bills"][0]["state"] == "W"
+
+
+def test_a_surrogate_pair_escape_is_text(http: httpx.Client) -> None:
+    content = json.dumps({**bill_body("B1"), "note": "\U0001f600"}).encode()  # ensure_ascii: "\\ud83d\\ude00"
+    assert b"\\ud83d\\ude00" in content
+    response = http.post("/if/bill/read", content=content, headers={"Content-Type": "application/json"})
+    assert response.json()["code"] == "9980"
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -830,6 +967,34 @@ def test_other_credentials_replace_the_sandbox_ones() -> None:
 def test_only_loopback_hosts_are_served(host: str) -> None:
     with pytest.raises(ValueError, match="host"):
         Simulator(host)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.1:1", True),
+        ("127.0.0.1:4020", True),
+        ("127.0.0.1:65535", True),
+        ("localhost:08080", True),
+        ("[::1]:65535", True),
+        ("127.0.0.1:99999", False),
+        ("127.0.0.1:65536", False),
+        ("127.0.0.1:0", False),
+        ("127.0.0.1:00000", False),
+        ("[::1]:99999", False),
+        ("localhost:70000", False),
+        ("127.0.0.1:", False),
+        ("127.0.0.1:+80", False),
+        ("127.0.0.1:٤٠٢٠", False),  # Arabic-Indic digits: int() reads them, the Host rule does not
+        ("127.0.0.1:123456", False),
+        ("127.0.0.1:80:80", False),
+        ("evil.example", False),
+        (None, False),
+    ],
+)
+def test_loopback_host_header_needs_a_port_from_1_to_65535(host: str | None, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback
 
 
 def test_expired_bill_cannot_be_paid() -> None:

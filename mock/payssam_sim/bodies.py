@@ -15,6 +15,8 @@ from typing import Any
 from .contract import VENDOR_PATHS, BodyError, json_type
 
 FAULT_CODE = re.compile(r"[0-9]{4}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+"""Where a lone UTF-16 surrogate could come from: a \\uD800-\\uDFFF escape (raw UTF-8 cannot carry one)."""
 OPERATIONS = tuple(VENDOR_PATHS)
 PAY_TYPES = ("CARD_VAN", "KEYIN", "OFFLINE_CARD", "OFFLINE_CASH")
 CARD_ISSUERS: dict[str, tuple[str, str]] = {
@@ -99,7 +101,11 @@ class Fault:
 
 
 def json_object(raw: bytes, content_type: str | None, *, optional: bool = False) -> dict[str, Any]:
-    """The body as a JSON object: application/json, UTF-8, no NaN or Infinity; optional allows an empty body."""
+    """The body as a JSON object: application/json, UTF-8, no NaN or Infinity; optional allows an empty body.
+
+    Any JSON object comes back, whatever its members hold; text with a lone surrogate escape (`"\\ud800"`),
+    which is no Unicode text (RFC 7493), is refused here so nothing later has to encode it.
+    """
     if not is_json(content_type):
         raise BodyError("Content-Type", "must be application/json (UTF-8)")
     if optional and not raw.strip():
@@ -114,7 +120,20 @@ def json_object(raw: bytes, content_type: str | None, *, optional: bool = False)
         raise BodyError("body", "is not JSON") from None
     if not isinstance(data, dict):
         raise BodyError("body", "must be a JSON object")
+    if _SURROGATE_ESCAPE.search(raw) and _lone_surrogate(data):
+        raise BodyError("body", "has a lone surrogate escape (\\uD800 to \\uDFFF alone): not Unicode text")
     return data
+
+
+def _lone_surrogate(data: object) -> bool:
+    """Whether any text or member name in the decoded JSON holds a lone surrogate (it cannot be UTF-8)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except RecursionError:
+        return True  # as deep as json.loads goes, too deep to look at: refused rather than trusted
+    return False
 
 
 def is_json(content_type: str | None) -> bool:

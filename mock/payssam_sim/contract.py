@@ -31,6 +31,9 @@ VENDOR_PATHS = {
 }
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*", re.ASCII)
+_DIGITS_ONLY = re.compile(r"\^(?:(?:\[0-9\]|\\d|[0-9])(?:\{[0-9]+(?:,[0-9]*)?\}|[*+?])?)+\$")
+"""An anchored pattern built only of digits, [0-9] or \\d, each with an optional quantifier: a digit string."""
+MAX_LEADING_ZEROS = 20
 JSON_TYPES = {"string": "a string", "object": "an object", "integer": "an integer", "number": "a number"}
 
 
@@ -63,10 +66,42 @@ def _ecma(pattern: str) -> regress.Regex:
     return regress.Regex(pattern)
 
 
+def matches(pattern: str, text: str) -> bool:
+    """Whether text matches a contract pattern, read as ECMA-262 (unanchored, as JSON Schema reads it)."""
+    return _ecma(pattern).find(text) is not None
+
+
 def _pattern(validator: Validator, pattern: str, instance: object, schema: Mapping[str, Any]) -> Iterator[SchemaError]:
     """OpenAPI patterns are ECMA-262: `$` never matches before a trailing newline, `\\S` knows Unicode spaces."""
-    if isinstance(instance, str) and _ecma(pattern).find(instance) is None:
+    if isinstance(instance, str) and not matches(pattern, instance):
         yield SchemaError("pattern")
+
+
+def is_integer(value: object) -> bool:
+    """A JSON integer (a boolean is never a number)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def digit_string(rule: Mapping[str, Any]) -> bool:
+    """The rule is a string of ASCII digits only: type string and an anchored digits-only pattern (price, phone)."""
+    pattern = rule.get("pattern")
+    return rule.get("type") == "string" and isinstance(pattern, str) and _DIGITS_ONLY.fullmatch(pattern) is not None
+
+
+def number_text(rule: Mapping[str, Any], value: object) -> str | None:
+    """The digit string a JSON integer stands for under a digit-string rule, or None if it stands for none."""
+    if not is_integer(value) or not digit_string(rule):
+        return None
+    text = str(value)
+    return text if matches(str(rule["pattern"]), text) else None
+
+
+def drops_leading_zero(rule: Mapping[str, Any], value: object) -> bool:
+    """A JSON integer for a digit string that needs a leading zero (phone 01012345678 as 1012345678): lost."""
+    if not is_integer(value) or not digit_string(rule) or number_text(rule, value) is not None:
+        return False
+    text, pattern = str(value), str(rule["pattern"])
+    return any(matches(pattern, "0" * zeros + text) for zeros in range(1, MAX_LEADING_ZEROS + 1))
 
 
 FORMATS = FormatChecker(formats=())
@@ -141,7 +176,10 @@ def _problem(error: SchemaError) -> str:
     if rule == "required":
         return "is missing"
     if rule == "type":
-        return f"must be {JSON_TYPES.get(str(limit), str(limit))}, not {json_type(error.instance)}"
+        problem = f"must be {JSON_TYPES.get(str(limit), str(limit))}, not {json_type(error.instance)}"
+        if isinstance(error.schema, Mapping) and drops_leading_zero(error.schema, error.instance):
+            problem += " (a JSON number loses the leading zero: send the digits as text)"
+        return problem
     if rule == "maxLength":
         return f"must be at most {limit} characters"
     if rule == "minLength":
@@ -169,6 +207,11 @@ class RequestRules:
             raise BodyError(_field(errors[0]), _problem(errors[0]))
 
 
+def compile_rules(schema: Mapping[str, Any]) -> RequestRules:
+    """A request schema (every $ref inlined) compiled into its rules."""
+    return RequestRules(schema, EcmaValidator(schema, format_checker=FORMATS))
+
+
 @cache
 def request_rules() -> Mapping[str, RequestRules]:
     """Every vendor operation's request rules, by path."""
@@ -176,6 +219,5 @@ def request_rules() -> Mapping[str, RequestRules]:
     rules: dict[str, RequestRules] = {}
     for path in VENDOR_PATHS.values():
         content = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
-        schema = resolve(spec, content["schema"])
-        rules[path] = RequestRules(schema, EcmaValidator(schema, format_checker=FORMATS))
+        rules[path] = compile_rules(resolve(spec, content["schema"]))
     return rules

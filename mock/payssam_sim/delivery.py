@@ -3,11 +3,18 @@
 Retries run in one worker thread (started on the first retry) over a heap of due attempts. Over the
 network only loopback receivers are called; a caller-given httpx transport (an in-process receiver)
 gets every URL. Each attempt is logged with its URL and outcome, never the body (it holds the apikey).
+
+The transport may be sync (httpx.BaseTransport: MockTransport, WSGITransport around Flask or Django) or
+async (httpx.AsyncBaseTransport: ASGITransport around FastAPI or Starlette). An async one runs on an
+event loop of its own in a daemon thread, whichever thread makes the attempt (the caller's for the
+first, the retry worker's after), so it works whether or not the caller's code runs an event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
+import inspect
 import ipaddress
 import itertools
 import json
@@ -16,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,6 +32,10 @@ from .contract import approval_ack
 
 STOPPED = "not delivered: the simulator is stopped"
 NOT_LOOPBACK = "not delivered: the simulator only calls loopback receivers"
+REENTERED = "not delivered: the receiver's own event loop asked for it and would wait on itself"
+
+CallbackTransport = httpx.BaseTransport | httpx.AsyncBaseTransport
+"""Where callbacks go in-process: any httpx transport, sync or async."""
 
 logger = logging.getLogger("payssam_sim")
 
@@ -44,14 +56,34 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+HEADERS = {"Content-Type": "application/json"}
+
+
 def attempt(client: httpx.Client, url: str, body: bytes, timeout: float) -> str | None:
     """POST once; None when acknowledged, else why not (never the body sent, which holds the apikey)."""
     try:
-        response = client.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=timeout)
+        response = client.post(url, content=body, headers=HEADERS, timeout=timeout)
     except httpx.TimeoutException:
         return f"timed out after {timeout:g} s"
     except httpx.HTTPError as exc:
         return f"connection failed ({type(exc).__name__})"
+    return judge(response)
+
+
+async def attempt_async(client: httpx.AsyncClient, url: str, body: bytes, seconds: float) -> str | None:
+    """attempt() with an async client; `seconds` bounds the whole exchange (an in-process app has no timeouts)."""
+    try:
+        async with asyncio.timeout(seconds):
+            response = await client.post(url, content=body, headers=HEADERS, timeout=seconds)
+    except (httpx.TimeoutException, TimeoutError):
+        return f"timed out after {seconds:g} s"
+    except httpx.HTTPError as exc:
+        return f"connection failed ({type(exc).__name__})"
+    return judge(response)
+
+
+def judge(response: httpx.Response) -> str | None:
+    """None for exactly the acknowledgement, else what was wrong with the answer."""
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
     try:
@@ -61,6 +93,110 @@ def attempt(client: httpx.Client, url: str, body: bytes, timeout: float) -> str 
     if not isinstance(answer, dict) or answer != approval_ack():
         return "HTTP 200 but the body is not exactly the acknowledgement"
     return None
+
+
+def is_async(transport: CallbackTransport) -> bool:
+    """Whether to drive it with an httpx.AsyncClient: async only, or a MockTransport around an async handler."""
+    if isinstance(transport, httpx.MockTransport):
+        return inspect.iscoroutinefunction(transport.handler)
+    return not isinstance(transport, httpx.BaseTransport)
+
+
+def checked(transport: object) -> CallbackTransport | None:
+    """The transport, if it is one httpx can drive (TypeError otherwise, at once rather than at the first payment)."""
+    if transport is None or isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
+        return transport
+    raise TypeError(
+        f"callback_transport must be an httpx.BaseTransport or httpx.AsyncBaseTransport, not {type(transport).__name__}"
+    )
+
+
+class _Sender(Protocol):
+    """Makes attempts through one client; closed once, by stop() or a new transport."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def post(self, url: str, body: bytes, timeout: float) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+class _SyncSender:
+    """A sync transport (or the network) behind an httpx.Client, used from any thread."""
+
+    def __init__(self, transport: httpx.BaseTransport | None) -> None:
+        self._client = httpx.Client(transport=transport, trust_env=False, follow_redirects=False)
+
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed
+
+    def post(self, url: str, body: bytes, timeout: float) -> str | None:
+        return attempt(self._client, url, body, timeout)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _AsyncSender:
+    """An async transport behind an httpx.AsyncClient on an event loop of its own, in a daemon thread.
+
+    Any thread may post (it waits for the answer); close() cancels what is in flight, closes the client
+    (and so the transport) on that loop, and stops the loop.
+    """
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._client = httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
+        self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="payssam-sim-callback-loop", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def post(self, url: str, body: bytes, timeout: float) -> str | None:
+        if threading.current_thread() is self._thread:
+            return REENTERED
+        with self._lock:
+            if self._closed:
+                return STOPPED
+            future = asyncio.run_coroutine_threadsafe(attempt_async(self._client, url, body, timeout), self._loop)
+        return future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            done = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+        # Stopped once the shutdown's outcome is handed over (stopping inside it would strand that outcome).
+        done.add_done_callback(lambda _: self._loop.call_soon_threadsafe(self._loop.stop))
+        if threading.current_thread() is self._thread:
+            return  # asked from the receiver itself: the loop stops once the shutdown is through
+        try:
+            done.result()
+        finally:
+            self._thread.join()
+
+    async def _shutdown(self) -> None:
+        """Cancel every attempt in flight (its poster sees STOPPED), then close the client and the transport."""
+        current = asyncio.current_task()
+        others = [task for task in asyncio.all_tasks() if task is not current]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self._client.aclose()
 
 
 @dataclass(slots=True)
@@ -85,13 +221,13 @@ class Deliveries:
         retry_interval: float,
         retries: int,
         timeout: float,
-        transport: httpx.BaseTransport | None = None,
+        transport: CallbackTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.retry_interval = retry_interval
         self.retries = retries
         self.timeout = timeout
-        self._transport = transport
+        self._transport = checked(transport)
         self._clock = clock
         self._cond = threading.Condition()
         self._records: dict[str, _Record] = {}
@@ -99,20 +235,21 @@ class Deliveries:
         self._sequence = itertools.count()
         self._stopping = False
         self._worker: threading.Thread | None = None
-        self._client: httpx.Client | None = None
+        self._sender: _Sender | None = None
 
     @property
-    def transport(self) -> httpx.BaseTransport | None:
+    def transport(self) -> CallbackTransport | None:
         """Where callbacks go: None for the network (loopback receivers only), or an in-process transport."""
         return self._transport
 
     @transport.setter
-    def transport(self, transport: httpx.BaseTransport | None) -> None:
+    def transport(self, transport: CallbackTransport | None) -> None:
+        transport = checked(transport)
         with self._cond:
             self._transport = transport
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+            sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.close()
 
     def stop(self) -> None:
         """Wake the worker, let it finish an attempt in flight, and join it; pending retries are dropped.
@@ -121,16 +258,18 @@ class Deliveries:
         """
         with self._cond:
             worker, self._worker = self._worker, None
-            client, self._client = self._client, None
+            sender, self._sender = self._sender, None
             self._stopping = True
             self._heap.clear()
             self._cond.notify_all()
-        if worker is not None:
-            worker.join()
-        if client is not None:
-            client.close()
-        with self._cond:
-            self._stopping = False
+        try:
+            if worker is not None:
+                worker.join()
+            if sender is not None:
+                sender.close()
+        finally:
+            with self._cond:
+                self._stopping = False
 
     def reset(self) -> None:
         """Forget every delivery and cancel every pending retry."""
@@ -216,24 +355,36 @@ class Deliveries:
             self._worker = threading.Thread(target=self._run, name="payssam-sim-callbacks", daemon=True)
             self._worker.start()
 
-    def _http(self) -> httpx.Client | None:
-        """The client that makes attempts, created on first use; None while stopping."""
+    def _http(self) -> _Sender | None:
+        """What makes attempts through the transport, created on first use; None while stopping."""
         with self._cond:
             if self._stopping:
                 return None
-            if self._client is None:
-                self._client = httpx.Client(transport=self._transport, trust_env=False, follow_redirects=False)
-            return self._client
+            if self._sender is None:
+                transport = self._transport
+                if transport is not None and is_async(transport):
+                    assert isinstance(transport, httpx.AsyncBaseTransport)
+                    self._sender = _AsyncSender(transport)
+                else:
+                    assert transport is None or isinstance(transport, httpx.BaseTransport)
+                    self._sender = _SyncSender(transport)
+            return self._sender
 
     def _attempt(self, record: _Record) -> str | None:
-        """One POST with the shared client (outside the lock); None when acknowledged."""
-        client = self._http()
-        if client is None:
+        """One POST with the shared client (outside the lock); None when acknowledged.
+
+        A receiver that raises (an in-process app, whose exceptions httpx passes on) counts as an answer
+        other than the acknowledgement, as a server's HTTP 500 would: retried, never the simulator's error.
+        """
+        sender = self._http()
+        if sender is None:
             return STOPPED
         try:
-            return attempt(client, record.url, record.body, self.timeout)
-        except RuntimeError:
-            return STOPPED
+            return sender.post(record.url, record.body, self.timeout)
+        except Exception as exc:
+            if sender.closed:
+                return STOPPED
+            return f"the receiver raised {type(exc).__name__}"
 
     def _next(self) -> tuple[str, _Record] | None:
         """Block until a retry is due (its record still current) or stop() is called (None)."""

@@ -46,8 +46,12 @@ class Response:
 
 
 def json_response(status: int, data: object, headers: tuple[tuple[str, str], ...] = ()) -> Response:
-    """A JSON answer in UTF-8 (Korean text as is, not \\u-escaped)."""
-    return Response(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), headers=headers)
+    """A JSON answer in UTF-8 (Korean text as is, not \\u-escaped; text no UTF-8 can hold, \\u-escaped)."""
+    try:
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(data).encode("ascii")
+    return Response(status, body, headers=headers)
 
 
 def error_response(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:

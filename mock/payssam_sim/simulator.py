@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
 from . import bodies, contract, fidelity
 from .contract import BodyError
-from .delivery import Deliveries, is_loopback
+from .delivery import CallbackTransport, Deliveries, is_loopback
 from .httpserver import HttpServer
 from .ledger import SANDBOX_CREDENTIALS, STATE_NAMES, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
 from .messages import HTML_TYPE, Request, Response, error_response, json_response
@@ -30,7 +30,8 @@ from .transport import AsyncSimulatorTransport, SimulatorTransport
 logger = logging.getLogger("payssam_sim")
 logger.addHandler(logging.NullHandler())
 
-_ID = r"([A-Za-z0-9]{1,20})"
+_ID = r"([A-Za-z0-9-]{1,20})"
+"""A bill id in a control route's path: the contract's letters and digits, and the hyphen of fidelity.py."""
 MAX_PORT = 65535
 CALLBACK_RETRY_INTERVAL = 3600.0
 """Seconds between approval-callback retries: the vendor's hour."""
@@ -72,19 +73,37 @@ def loopback_bind_address(host: str) -> str:
     return str(address)
 
 
-_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?")
 
 
 def is_loopback_host(header: str | None) -> bool:
-    """A Host header naming this machine (localhost or a loopback address, any port): guards DNS rebinding."""
-    return header is not None and _HOST.fullmatch(header) is not None and is_loopback(f"//{header}")
+    """A Host header naming this machine (localhost or a loopback address; a port, if any, 1 to 65535 in ASCII
+    digits): guards DNS rebinding. Anything else, a malformed header included, is not this machine."""
+    if header is None:
+        return False
+    match = _HOST.fullmatch(header)
+    if match is None:
+        return False
+    port = match.group(1)
+    if port is not None and not 1 <= int(port) <= MAX_PORT:
+        return False
+    return is_loopback(f"//{header}")
+
+
+def _split(target: str) -> SplitResult | None:
+    """The request target's parts, or None when it is no URL (e.g. `http://[::1/`, an unclosed IPv6 host)."""
+    try:
+        return urlsplit(target)
+    except ValueError:
+        return None
 
 
 def _local_target(target: str) -> bool:
     """A request target in origin form, or in absolute form naming a loopback host."""
     if target.startswith("/"):
         return True
-    return is_loopback_host(urlsplit(target).netloc)
+    parts = _split(target)
+    return parts is not None and is_loopback_host(parts.netloc)
 
 
 @dataclass(slots=True)
@@ -101,7 +120,9 @@ class Simulator:
 
     start() serves on a loopback socket; transport() and async_transport() serve the same routes to an
     httpx client in-process, with no socket and no start(). Callbacks go to loopback URLs, or to
-    callback_transport (an httpx transport, e.g. a MockTransport or WSGITransport around your receiver).
+    callback_transport: any httpx transport, sync (MockTransport, WSGITransport around a Flask or Django
+    receiver) or async (ASGITransport around a FastAPI or Starlette receiver, run on an event loop of the
+    simulator's own, so it works whether or not the caller runs one).
     """
 
     def __init__(
@@ -114,7 +135,7 @@ class Simulator:
         callback_retry_interval: float = CALLBACK_RETRY_INTERVAL,
         callback_retries: int = CALLBACK_RETRIES,
         callback_timeout: float = CALLBACK_TIMEOUT,
-        callback_transport: httpx.BaseTransport | None = None,
+        callback_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
         idle_timeout: float = 75.0,
     ) -> None:
@@ -136,7 +157,7 @@ class Simulator:
         self.strict = strict
         self.request_timeout = request_timeout
         self.idle_timeout = idle_timeout
-        self._rules = contract.request_rules()
+        self._rules = contract.request_rules() if strict else fidelity.lenient_rules()
         self._ledger = Ledger(credentials)
         self._deliveries = Deliveries(
             retry_interval=callback_retry_interval,
@@ -144,13 +165,7 @@ class Simulator:
             timeout=callback_timeout,
             transport=callback_transport,
         )
-        self._vendor: dict[str, Callable[[dict[str, Any], str], Outcome]] = {
-            contract.VENDOR_PATHS["send"]: lambda data, site: self._ledger.send(bodies.send_request(data), site),
-            contract.VENDOR_PATHS["read"]: lambda data, site: self._ledger.read(bodies.bill_request(data)),
-            contract.VENDOR_PATHS["cancel"]: lambda data, site: self._ledger.cancel(bodies.priced_request(data)),
-            contract.VENDOR_PATHS["destroy"]: lambda data, site: self._ledger.destroy(bodies.priced_request(data)),
-            contract.VENDOR_PATHS["resend"]: lambda data, site: self._ledger.resend(bodies.bill_request(data)),
-        }
+        self._vendor = {path: operation for operation, path in contract.VENDOR_PATHS.items()}
         self._server: HttpServer | None = None
         self._bound_port = 0
 
@@ -200,15 +215,16 @@ class Simulator:
         self.stop()
 
     @property
-    def callback_transport(self) -> httpx.BaseTransport | None:
-        """Where approval callbacks go: None for the network (loopback URLs only), or an httpx transport.
+    def callback_transport(self) -> CallbackTransport | None:
+        """Where approval callbacks go: None for the network (loopback URLs only), or an httpx transport,
+        sync or async.
 
         Settable, so a receiver built around a client of this very simulator can be plugged in afterwards.
         """
         return self._deliveries.transport
 
     @callback_transport.setter
-    def callback_transport(self, transport: httpx.BaseTransport | None) -> None:
+    def callback_transport(self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None) -> None:
         self._deliveries.transport = transport
 
     def transport(self) -> httpx.BaseTransport:
@@ -223,15 +239,19 @@ class Simulator:
 
     def blocks(self, method: str, target: str) -> bool:
         """Whether answering may wait on a callback receiver (the caller should not block an event loop on it)."""
-        path = urlsplit(target).path
-        return any(route.blocks and route.pattern.fullmatch(path) for route in CONTROL)
+        parts = _split(target)
+        return parts is not None and any(route.blocks and route.pattern.fullmatch(parts.path) for route in CONTROL)
 
     def handle(self, request: Request) -> Response:
         """Answer one request and log one line for it (method, path, bill_id, code or status, milliseconds)."""
         started = time.perf_counter()
-        path = urlsplit(request.target).path
+        parts = _split(request.target)
+        path = "-" if parts is None else parts.path
         try:
-            answer = self._route(request, path)
+            if parts is None:
+                answer = _Answer(error_response(400, "request target: is not a URL"))
+            else:
+                answer = self._route(request, path)
         except Exception:
             logger.exception("%s %s: internal error", request.method, path)
             answer = _Answer(error_response(500, "internal error in the simulator"))
@@ -276,20 +296,32 @@ class Simulator:
         return None
 
     def _vendor_call(self, request: Request, path: str) -> _Answer:
-        """A vendor operation: the body held to the contract (HTTP 400 otherwise), then the ledger's answer."""
+        """A vendor operation: the whole body held to the contract and typed (HTTP 400 otherwise), then, and only
+        then, the ledger's answer. Whatever the body holds, nothing is read from it but the typed request."""
         rules = self._rules[path]
         try:
             data = bodies.json_object(request.body, request.headers.get("content-type"))
-            if not self.strict:
-                for warning in fidelity.relax(rules.schema, data):
-                    logger.warning("%s %s: %s", request.method, path, warning)
+            warnings = [] if self.strict else fidelity.relax(rules.schema, data)
             rules.check(data)
+            bill_id, act = self._operation(self._vendor[path], data, request.site)
         except BodyError as exc:
             return _Answer(error_response(400, str(exc)))
-        code, fields = self._vendor[path](data, request.site)
-        bill = data.get("bill")
-        bill_id = data.get("bill_id") if bill is None else bill.get("bill_id")
+        for warning in warnings:
+            logger.warning("%s %s: %s", request.method, path, warning)
+        code, fields = act()
         return _Answer(json_response(200, {"code": code, **fields}), bill_id, code)
+
+    def _operation(self, operation: str, data: dict[str, Any], site: str) -> tuple[str, Callable[[], Outcome]]:
+        """A checked body as its typed request: the bill id it names, and the ledger's action on it (not yet taken)."""
+        ledger = self._ledger
+        if operation == "send":
+            send = bodies.send_request(data)
+            return send.bill_id, lambda: ledger.send(send, site)
+        if operation in ("cancel", "destroy"):
+            priced = bodies.priced_request(data)
+            return priced.bill_id, lambda: (ledger.cancel if operation == "cancel" else ledger.destroy)(priced)
+        plain = bodies.bill_request(data)
+        return plain.bill_id, lambda: (ledger.read if operation == "read" else ledger.resend)(plain)
 
     def _control(self, route: Route, request: Request, bill_id: str | None) -> Response:
         """The /_sim/ routes: list, inspect, pay, redeliver, short URL page, reset, faults."""
