@@ -60,10 +60,7 @@ PRODUCTS = ["수강료", "교재비", "급식비", "체험학습비", "Tuition"]
 FUTURE = (date.today() + timedelta(days=40)).isoformat()
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Characters a terminal acts on (C0 but the newline, DEL, C1) and bidirectional controls: never printed raw."""
-KNOWN_BUGS = {
-    "sim-raw-control": "`payssam sim` usage errors print control characters of the arguments raw "
-    "(payssam_sim.cli uses plain argparse errors)",
-}
+KNOWN_BUGS: dict[str, str] = {}
 """Product bugs this fuzz finds (each has its own strict xfail test): failures they explain are counted apart."""
 
 

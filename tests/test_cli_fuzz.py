@@ -511,7 +511,6 @@ def test_offline_commands_refuse_the_apikey_flag_without_echoing_it(argv: list[s
     assert SECRET.lower() not in (result.out + result.err).lower(), result.out + result.err
 
 
-@bug("sim-raw-control")
 @pytest.mark.parametrize("argv", [["sim", "--bogus\x1b[31m"], ["sim", "--\x9bx", "--help\u202e"]])
 def test_sim_usage_errors_never_print_control_characters_raw(argv: list[str], tmp_path: Path) -> None:
     """`payssam sim $'--bogus\\e[31m'` prints the ESC byte raw on stderr: payssam_sim.cli's argparse errors echo

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from .ledger import SANDBOX_CREDENTIALS, Credentials
 from .simulator import CALLBACK_RETRIES, CALLBACK_RETRY_INTERVAL, CALLBACK_TIMEOUT, REQUEST_TIMEOUT, Simulator
@@ -51,10 +51,28 @@ def _count(text: str) -> int:
     return value
 
 
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters and bidirectional overrides taken from arguments escaped."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c == "\n" else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+        for c in text
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose error messages never print an argument's control characters raw."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `payssam sim`."""
     env = os.environ
-    parser = argparse.ArgumentParser(prog="payssam sim", description=DESCRIPTION, allow_abbrev=False)
+    parser = _Parser(prog="payssam sim", description=DESCRIPTION, allow_abbrev=False)
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default %(default)s)")
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port to listen on; 0 picks a free one (default %(default)s)"
