@@ -23,7 +23,7 @@ PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test demo sim mock bench bench-sim faults api-diff version-check release-record clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test test-floor demo sim mock bench bench-sim faults api-diff version-check release-record clean
 
 HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
 
@@ -66,6 +66,7 @@ spec: $(PY_STAMP) $(SPEC_TOOLS) ## Merge fragments, apply the overlay, lint: wri
 	  || { cat $(BUILD)/openapi-format.log; exit 1; }
 	$(BIN)/openapi-spec-validator $(SPEC)
 	openapi/node_modules/.bin/spectral lint --quiet -r openapi/.spectral.yaml --fail-severity=hint $(SPEC)
+	$(PY) openapi/tools/contract_constants.py --check $(SPEC)
 
 generate: spec ## Regenerate generated_client/ and the SDK's contract limits from the contract (pinned generator and ruff)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC) \
@@ -107,8 +108,8 @@ typecheck: $(PY_STAMP) ## mypy --strict on the wrapper
 unit: $(PY_STAMP) $(MOCK_TOOLS) ## Run the test suite
 	$(BIN)/pytest -q
 
-fuzz: $(PY_STAMP) ## Fuzz every public call with bad input and each operation with garbage answers (>=10,000 calls, minutes)
-	PAYSSAM_FUZZ=1 $(BIN)/pytest -q tests/test_fuzz.py
+fuzz: $(PY_STAMP) ## The long fuzzes: bad calls and garbage answers (>=10,000), the bulk operations drill (>=300 sequences), hostile CLI invocations (>=1,000), simulator request shapes (>=5,000); minutes
+	PAYSSAM_FUZZ=1 $(BIN)/pytest -q -s tests/test_fuzz.py tests/test_drill.py tests/test_cli_fuzz.py tests/test_sim_shapes.py
 
 api-diff: $(PY_STAMP) ## What changed for consumers since the last recorded release (or BASE=X.Y.Z or a git ref); exit 1 if breaking
 	$(PY) openapi/tools/api_diff.py $(BASE)
@@ -120,6 +121,38 @@ release-record: $(PY_STAMP) ## Record this tree's version as a release: releases
 	$(PY) openapi/tools/api_diff.py --record
 
 test: install lint typecheck unit check-generated version-check package-check ## Everything CI runs: lint, types, tests, drift check, version, packaging
+
+FLOOR := $(BUILD)/floor
+# The test tools test-floor installs, at the pins of pyproject's dev group.
+FLOOR_TOOLS := pytest pytest-asyncio hypothesis pytest-markdown-docs openapi-schema-validator
+# Left out of test-floor: what needs Node (Prism under mock/node_modules: test_contract and test_lifecycle's tests
+# through the Prism proxy; the generator toolchain: test_pipeline), test_spec, which checks the contract only, and
+# test_receivers_frameworks, which needs FastAPI and Django (FastAPI needs anyio 4.1, above the mock extra's floor).
+FLOOR_PRISM_TESTS := test_the_review_flows_end_to_end_through_the_sync_client[proxy] \
+  test_the_same_lifecycle_through_the_async_client[proxy] \
+  test_a_genuine_approval_redelivered_after_a_cancel_is_acknowledged_and_fulfils_nothing[proxy] \
+  test_a_duplicate_bill_id_is_refused test_wrong_credentials_are_refused_with_1003 \
+  test_a_hash_made_another_way_is_refused test_an_unpaid_bill_cannot_be_cancelled_only_destroyed \
+  test_unknown_bills_are_not_found_by_every_operation test_codes_no_lifecycle_reaches_come_from_injected_faults \
+  test_a_read_is_tried_again_past_a_passing_5000 test_every_v1_error_code_is_reachable_and_typed \
+  test_the_proxy_saw_no_contract_violation test_the_proxy_really_refuses_an_answer_off_the_contract \
+  test_the_receiver_refuses_forged_approvals_and_acknowledges_a_genuine_one_again
+FLOOR_LEFT_OUT := --ignore=tests/test_contract.py --ignore=tests/test_pipeline.py --ignore=tests/test_spec.py \
+  --ignore=tests/test_receivers_frameworks.py \
+  $(foreach test,$(FLOOR_PRISM_TESTS),'--deselect=tests/test_lifecycle.py::$(test)')
+
+test-floor: ## The SDK and simulator tests (no Node) in a fresh venv with every dependency at its floor
+	rm -rf $(FLOOR)
+	$(PYTHON) -m venv $(FLOOR)
+	$(FLOOR)/bin/pip install --quiet --disable-pip-version-check pip==25.3
+	$(PYTHON) -c 'import sys, tomllib; dev = tomllib.load(open("pyproject.toml", "rb"))["dependency-groups"]["dev"]; \
+	  pins = [pin for pin in dev if pin.partition("==")[0] in sys.argv[1:]]; \
+	  assert len(pins) == len(sys.argv) - 1, f"not all pinned in the dev group: {sys.argv[1:]}"; print(*pins, sep="\n")' \
+	  $(FLOOR_TOOLS) > $(FLOOR)/tools.txt
+	$(FLOOR)/bin/pip install --quiet --disable-pip-version-check -c tests/floor_constraints.txt -e ".[mock]" \
+	  -r $(FLOOR)/tools.txt
+	@echo "test-floor: installed in $(FLOOR):"; $(FLOOR)/bin/pip freeze
+	$(FLOOR)/bin/pytest -q $(FLOOR_LEFT_OUT)
 
 demo: $(PY_STAMP) ## Rehearse the vendor's five review flows offline against the simulator (no Node needed)
 	$(PY) mock/demo.py
