@@ -31,7 +31,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from payssam import cli, validation
+from payssam import _validation as validation
+from payssam import cli
 
 APIKEY = "TEST-API-KEY-TALK"
 MEMBER = "TEST-MEMBER-FOR-API"

@@ -47,8 +47,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from payssam import KST, AsyncPaySsam, Backoff, PaySsam, PaySsamError, ValidationError, outputs
-from payssam.batch import BatchReport
+from payssam import KST, AsyncPaySsam, Backoff, PaySsam, PaySsamError, ValidationError
+from payssam import _outputs as outputs
+from payssam._batch import BatchReport
 from payssam_sim import Simulator
 from payssam_sim.contract import approval_ack
 

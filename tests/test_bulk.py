@@ -46,11 +46,11 @@ from payssam import (
     DuplicateBillIdError,
     PaySsam,
     ValidationError,
-    batch,
     new_bill_id,
 )
-from payssam.batch import OUTPUT_COLUMNS, BatchRefusedError, BatchReport
-from payssam.reconcile import ReconcileReport
+from payssam import _batch as batch
+from payssam._batch import OUTPUT_COLUMNS, BatchRefusedError, BatchReport
+from payssam._reconcile import ReconcileReport
 from payssam_sim import Simulator
 
 from conftest import APIKEY, MEMBER, MERCHANT

@@ -24,7 +24,7 @@ import pytest
 
 import payssam.cli
 from payssam import AsyncPaySsam, PaySsam, ValidationError
-from payssam.batch import BatchRefusedError, BatchReport
+from payssam._batch import BatchRefusedError, BatchReport
 from payssam_sim import Simulator
 
 from conftest import APIKEY, MEMBER, MERCHANT
@@ -409,7 +409,7 @@ def test_reconcile_csv_neutralises_cells_a_spreadsheet_would_run(payload: str, s
 
 @pytest.mark.parametrize("cell", ["=1", "+1", "-1", "@1", "\t1", "\r1", "\uff1d1", "\uff0b1", "\uff0d1", "\uff201"])
 def test_every_formula_start_is_neutralised(cell: str) -> None:
-    from payssam.outputs import safe_cell
+    from payssam._outputs import safe_cell
 
     assert safe_cell(cell) == "'" + cell
     assert safe_cell("1" + cell) == "1" + cell

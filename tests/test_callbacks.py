@@ -24,7 +24,7 @@ from payssam import (
     parse_approval,
     verify_approval,
 )
-from payssam import callbacks as callbacks_module
+from payssam import _callbacks as callbacks_module
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
 from conftest import APIKEY, SPEC_PATH, Handler, offline_async_client, offline_client

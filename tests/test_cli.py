@@ -20,7 +20,7 @@ import pytest
 
 import payssam
 from payssam import cli
-from payssam.env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from payssam._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 
 from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL
 
@@ -708,7 +708,7 @@ def test_offline_commands_load_neither_httpx_nor_the_generated_client(argv: list
     probe = json.loads(done.stdout.splitlines()[-1])
     assert (probe["status"], bool(probe["printed"].strip())) == (0, True), (probe["status"], done.stderr)
     loaded = set(probe["modules"])
-    heavy = {"httpx", "payssam_api_client", "payssam.client", "asyncio"}
+    heavy = {"httpx", "payssam_api_client", "payssam._client", "asyncio"}
     assert heavy & loaded == set(), heavy & loaded
 
 
@@ -720,4 +720,4 @@ def test_import_payssam_loads_names_on_first_use() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     before, after = (set(names) for names in json.loads(done.stdout))
     assert {"httpx", "payssam_api_client"} & before == set()
-    assert {"httpx", "payssam_api_client", "payssam.client"} <= after
+    assert {"httpx", "payssam_api_client", "payssam._client"} <= after

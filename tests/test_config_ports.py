@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import payssam
-from payssam.env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from payssam._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 
 from conftest import APIKEY, MEMBER, MERCHANT, SANDBOX
 

@@ -39,7 +39,7 @@ from payssam import (
     SentBill,
     parse_approval,
 )
-from payssam.errors import API_ERRORS, ApiError, OutcomeUnknownError, PaySsamError
+from payssam._errors import API_ERRORS, ApiError, OutcomeUnknownError, PaySsamError
 
 from conftest import APIKEY, MEMBER, MERCHANT, ROOT, attempt_error
 from oracle import URI, callback_request_schema, response_examples, validator

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import payssam
-from payssam import deadlines
+from payssam import _deadlines as deadlines
 
 from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL
 

@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 import payssam
-import payssam.exchange
+import payssam._exchange
 
 from conftest import PROXY_VARIABLES, SANDBOX, offline_async_client, offline_client
 
@@ -288,7 +288,7 @@ PROXYING: list[Any] = [
 @pytest.mark.parametrize("proxied", PROXYING)
 @pytest.mark.parametrize("whole", DRIPS)
 def test_a_caller_built_client_with_bounded_transport_keeps_the_bound(whole: bool, proxied: bool) -> None:
-    assert payssam.BoundedTransport is payssam.exchange.BoundedTransport
+    assert payssam.BoundedTransport is payssam._exchange.BoundedTransport
     assert "BoundedTransport" in payssam.__all__
     with Loopback(dripping(whole)) as server:
         if proxied:  # the dripping server is the proxy
@@ -324,7 +324,7 @@ def test_bounded_transport_outside_the_sdk_is_an_ordinary_transport() -> None:
 def test_bounded_transport_takes_httpx_transport_arguments_with_the_same_defaults() -> None:
     """BoundedTransport(**kwargs) hands them to a builder naming httpx.HTTPTransport's parameters and defaults."""
     theirs = inspect.signature(httpx.HTTPTransport).parameters
-    ours = inspect.signature(payssam.exchange._bounded_pool).parameters
+    ours = inspect.signature(payssam._exchange._bounded_pool).parameters
     assert list(ours) == list(theirs)
     for name, parameter in theirs.items():
         assert ours[name].default == parameter.default, name
@@ -410,13 +410,13 @@ HTTPCORE_ERRORS = sorted(
 
 @pytest.mark.parametrize("name", HTTPCORE_ERRORS)
 def test_each_httpcore_error_becomes_httpx_error_of_the_same_name(name: str) -> None:
-    mapped = payssam.exchange._as_httpx(getattr(httpcore, name)("detail"))
+    mapped = payssam._exchange._as_httpx(getattr(httpcore, name)("detail"))
     assert type(mapped) is getattr(httpx, name)
     assert str(mapped) == "detail"
 
 
 def test_an_error_that_is_not_httpcore_is_left_alone() -> None:
-    assert payssam.exchange._as_httpx(OSError("not httpcore's")) is None
+    assert payssam._exchange._as_httpx(OSError("not httpcore's")) is None
 
 
 def closed_port() -> int:
@@ -443,12 +443,12 @@ def test_errors_when_sending_are_httpx_classes() -> None:
 
 def test_a_passed_deadline_is_an_httpx_connect_timeout() -> None:
     with Loopback(serving(answer_bytes(b"{}"))) as server, httpx.Client(transport=payssam.BoundedTransport()) as http:
-        token = payssam.exchange.set_deadline(time.monotonic() - 1)
+        token = payssam._exchange.set_deadline(time.monotonic() - 1)
         try:
             with pytest.raises(httpx.ConnectTimeout):
                 http.get(server.base_url)
         finally:
-            payssam.exchange.reset_deadline(token)
+            payssam._exchange.reset_deadline(token)
         assert http.get(server.base_url).content == b"{}"  # no deadline, no bound
 
 
@@ -475,12 +475,12 @@ def test_errors_while_the_body_is_read_are_httpx_classes() -> None:
             response.read()
         assert isinstance(info.value.__cause__, httpcore.RemoteProtocolError)
         with Loopback(dripping(False)) as server, http.stream("GET", server.base_url) as response:
-            token = payssam.exchange.set_deadline(time.monotonic() + 0.3)
+            token = payssam._exchange.set_deadline(time.monotonic() + 0.3)
             try:
                 with pytest.raises(httpx.ReadTimeout):
                     response.read()
             finally:
-                payssam.exchange.reset_deadline(token)
+                payssam._exchange.reset_deadline(token)
 
 
 def test_closing_the_transport_closes_its_connections() -> None:
@@ -494,7 +494,7 @@ def test_closing_the_transport_closes_its_connections() -> None:
 
 def test_exchange_touches_no_private_part_of_httpx_or_httpcore() -> None:
     """No attribute is set on any object but the module's own (self), and nothing private is read but its own."""
-    tree = ast.parse(Path(payssam.exchange.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(payssam._exchange.__file__).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
             targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
@@ -704,7 +704,7 @@ async def test_an_encoded_valid_answer_is_read(mode: str, encoding: str, encode:
 
 
 def test_the_client_asks_only_for_what_it_can_decode() -> None:
-    assert payssam.exchange.ACCEPT_ENCODING == "gzip, deflate"
+    assert payssam._exchange.ACCEPT_ENCODING == "gzip, deflate"
 
 
 VALID = json.dumps(READ_ANSWER).encode()

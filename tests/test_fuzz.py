@@ -1012,8 +1012,8 @@ def test_the_longest_backoff_accepted_pauses_at_most_an_hour_and_the_read_then_w
     async def asleep(seconds: float) -> None:
         pauses.append(seconds)
 
-    monkeypatch.setattr(payssam.client.time, "sleep", pauses.append)
-    monkeypatch.setattr(payssam.client, "_async_sleep", asleep)
+    monkeypatch.setattr(payssam._client.time, "sleep", pauses.append)
+    monkeypatch.setattr(payssam._client, "_async_sleep", asleep)
     answers = iter([httpx.Response(503), httpx.Response(200, json=success("read", BILL_ID))])
     client = client_for(mode, lambda _: next(answers), max_retries=1, backoff=payssam.Backoff(3600, 3600))
 

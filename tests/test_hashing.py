@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payssam import ValidationError, bill_hash, sha256_hex
-from payssam.hashing import hash_preimage
+from payssam._hashing import hash_preimage
 
 bill_ids = st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True)
 prices = st.one_of(st.integers(0, 9_999_999_999), st.from_regex(r"[0-9]{1,10}", fullmatch=True))

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import payssam
-import payssam.ids
-from payssam import ValidationError, new_bill_id, validation
+import payssam._ids
+from payssam import ValidationError, new_bill_id
+from payssam import _validation as validation
 
 BILL_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 ALPHABET = string.ascii_letters + string.digits
@@ -95,7 +96,7 @@ def test_random_part_comes_from_secrets_choice(monkeypatch: pytest.MonkeyPatch) 
         calls.append(alphabet)
         return "Q"
 
-    monkeypatch.setattr(payssam.ids.secrets, "choice", spy)
+    monkeypatch.setattr(payssam._ids.secrets, "choice", spy)
     assert new_bill_id("ABC") == "ABC" + "Q" * 17
     assert len(calls) == 17
     assert all(sorted(alphabet) == sorted(ALPHABET) for alphabet in calls)

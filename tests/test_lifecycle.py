@@ -38,8 +38,8 @@ from payssam import (
     ServerSystemError,
     new_bill_id,
 )
-from payssam.errors import API_ERRORS
-from payssam.validation import KST
+from payssam._errors import API_ERRORS
+from payssam._validation import KST
 from payssam_sim import Simulator
 
 from conftest import APIKEY, MEMBER, MERCHANT

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import payssam
-from payssam.errors import API_ERRORS
+from payssam._errors import API_ERRORS
 from payssam_api_client.models.approval import Approval
 from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import UNSET

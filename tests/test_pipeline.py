@@ -153,7 +153,7 @@ def test_make_spec_stops_at_the_drill_naming_the_action(tmp_path: Path) -> None:
 
 def test_the_sdk_limits_are_the_contracts(spec: dict[str, Any]) -> None:
     import payssam._contract as generated
-    from payssam import validation
+    from payssam import _validation as validation
 
     rendered = contract_constants.render(spec)
     assert (ROOT / "wrapper" / "payssam" / "_contract.py").read_text(encoding="utf-8") == rendered
@@ -177,7 +177,7 @@ def test_a_limit_moved_in_the_contract_moves_the_sdk(tmp_path: Path, spec: dict[
     package = tmp_path / "payssam"
     shutil.copytree(ROOT / "wrapper" / "payssam", package, ignore=shutil.ignore_patterns("__pycache__"))
     (package / "_contract.py").write_text(contract_constants.render(drilled), encoding="utf-8")
-    probe = "from payssam import validation; print(validation.bill_id('A' * 25)); validation.bill_id('A' * 31)"
+    probe = "from payssam import _validation as v; print(v.bill_id('A' * 25)); v.bill_id('A' * 31)"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "generated_client")])}
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60, check=False
@@ -321,7 +321,7 @@ def test_a_widened_return_type_needs_its_version_bump(tmp_path: Path) -> None:
     version_file = repo / "wrapper" / "payssam" / "_version.py"
     version = version_file.read_text(encoding="utf-8")
     released = version.split("__version__ = ")[1].split()[0].strip('"')
-    ids = repo / "wrapper" / "payssam" / "ids.py"
+    ids = repo / "wrapper" / "payssam" / "_ids.py"
     text = ids.read_text(encoding="utf-8")
     assert ") -> str:" in text
     ids.write_text(text.replace(") -> str:", ") -> str | None:", 1), encoding="utf-8")

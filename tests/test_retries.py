@@ -19,11 +19,11 @@ import httpx
 import pytest
 
 import payssam
-import payssam.client
-import payssam.config
-import payssam.errors
-from payssam.errors import ProtocolError, TransportError
-from payssam.retries import Backoff, RetryPolicy
+import payssam._client
+import payssam._config
+import payssam._errors
+from payssam._errors import ProtocolError, TransportError
+from payssam._retries import Backoff, RetryPolicy
 
 from conftest import offline_async_client, offline_client
 
@@ -169,8 +169,8 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def asleep(seconds: float) -> None:
         asked.append(seconds)
 
-    monkeypatch.setattr(time, "sleep", sleep)  # the module payssam.client sleeps through
-    monkeypatch.setattr(payssam.client, "_async_sleep", asleep)
+    monkeypatch.setattr(time, "sleep", sleep)  # the module payssam._client sleeps through
+    monkeypatch.setattr(payssam._client, "_async_sleep", asleep)
     return asked
 
 
@@ -347,7 +347,7 @@ async def test_retry_after_of_non_ascii_digits_is_not_a_crash(mode: str, pauses:
 @pytest.mark.parametrize("mode", MODES)
 async def test_pauses_follow_the_backoff(mode: str, pauses: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
     """With jitter pinned to 1 the pauses are the full steps: initial, then doubled, up to the maximum."""
-    monkeypatch.setattr(payssam.config, "RetryPolicy", pinned_policy)
+    monkeypatch.setattr(payssam._config, "RetryPolicy", pinned_policy)
     script = Script(read=[http(503)] * 4 + [READ_OK])
     await run(mode, script, "read", max_retries=4, backoff=Backoff(1.0, 3.0))
     assert pauses == [1.0, 2.0, 3.0, 3.0]
@@ -652,7 +652,7 @@ async def test_every_read_back_failing_is_outcome_unknown(
     script = Script(**{op: [fails(httpx.ReadError)], "read": [make(1), make(2), make(3)]})
     error = await failure(mode, script, op)
     assert type(error) is payssam.OutcomeUnknownError
-    assert payssam.OutcomeUnknownError is payssam.errors.OutcomeUnknownError
+    assert payssam.OutcomeUnknownError is payssam._errors.OutcomeUnknownError
     assert "OutcomeUnknownError" in payssam.__all__
     assert (error.operation, error.bill_id) == (OPERATIONS[op], BILL_ID)
     assert OPERATIONS[op] in str(error)
@@ -780,7 +780,7 @@ async def test_errors_say_which_call_failed(
 
 
 def test_the_clients_sleep_through_the_patched_names() -> None:
-    """The premise of the `pauses` fixture: payssam.client pauses with time.sleep and its _async_sleep."""
-    names = vars(payssam.client)
+    """The premise of the `pauses` fixture: payssam._client pauses with time.sleep and its _async_sleep."""
+    names = vars(payssam._client)
     assert names["time"] is time
     assert names["_async_sleep"] is asyncio.sleep

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import payssam
-import payssam.validation
+import payssam._validation
 from payssam_api_client.models.bill_result import BillResult
 from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 from payssam_api_client.types import UNSET
@@ -341,7 +341,7 @@ ERROR_CASES = [pytest.param(op, code, id=f"{op}-{code}") for op in OPS for code 
 
 
 def test_expected_errors_are_exactly_the_exported_codes() -> None:
-    from payssam.errors import API_ERRORS
+    from payssam._errors import API_ERRORS
 
     assert dict(API_ERRORS) == EXPECTED_ERRORS
 
@@ -618,7 +618,7 @@ class FrozenDatetime(datetime):
 
 
 def test_expiry_uses_the_day_in_korea_not_utc(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(payssam.validation, "datetime", FrozenDatetime)
+    monkeypatch.setattr(payssam._validation, "datetime", FrozenDatetime)
     recorder = Recorder(OK["send"])
     client = offline_client(recorder)
     with pytest.raises(payssam.ValidationError) as info:

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from payssam import APPROVAL_ACK
-from payssam.errors import API_ERRORS
-from payssam.protocol import CODE
+from payssam._errors import API_ERRORS
+from payssam._protocol import CODE
 
 from conftest import ROOT
 from oracle import (

@@ -25,7 +25,7 @@ from payssam import (
     ProcessingError,
     new_bill_id,
 )
-from payssam.validation import MAX_PRICE
+from payssam._validation import MAX_PRICE
 from payssam_sim import Simulator
 
 from conftest import APIKEY, MEMBER, MERCHANT

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "mock"))
 
 import payssam  # noqa: E402
-from payssam.hashing import sha256_hex  # noqa: E402
+from payssam._hashing import sha256_hex  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BILL = "1234567890ABCDEFGHIJ"

@@ -11,10 +11,8 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
-from . import bulk_cli
-from ._contract import CONTRACT_VERSION
-from ._version import __version__
-from .cli_common import (
+from . import _bulk_cli as bulk_cli
+from ._cli_common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_LOCAL,
@@ -28,8 +26,10 @@ from .cli_common import (
     report,
     report_error,
 )
-from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
-from .errors import PaySsamError, ValidationError
+from ._contract import CONTRACT_VERSION
+from ._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from ._errors import PaySsamError, ValidationError
+from ._version import __version__
 
 # Start-up is most of what `payssam --help` costs: modules only some commands need (json, pathlib, the
 # hash, ids, redaction, the client) are imported by those commands, and typing not at all.
@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from .client import AsyncPaySsam, PaySsam
-    from .config import Config
-    from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
+    from ._client import AsyncPaySsam, PaySsam
+    from ._config import Config
+    from ._results import BillStatus, Cancellation, Destruction, Resend, SentBill
 
     Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction
 
@@ -112,7 +112,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _make_client(settings: Settings) -> PaySsam:
     """The client for these settings (one place, so tests can answer offline)."""
-    from .client import PaySsam
+    from ._client import PaySsam
 
     options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
     return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
@@ -120,7 +120,7 @@ def _make_client(settings: Settings) -> PaySsam:
 
 def _make_async_client(settings: Settings) -> AsyncPaySsam:
     """The awaitable client for these settings (one place, so tests can answer offline)."""
-    from .client import AsyncPaySsam
+    from ._client import AsyncPaySsam
 
     options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
     return AsyncPaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
@@ -279,7 +279,7 @@ def _resend(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
     """The request hash of a bill; offline, so it needs no configuration."""
-    from .hashing import bill_hash
+    from ._hashing import bill_hash
 
     digest = bill_hash(args.bill_id, args.price, args.phone)
     return Outcome(data={"hash": digest}, lines=[digest])
@@ -287,7 +287,7 @@ def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 def _new_id(args: argparse.Namespace, connect: Connect) -> Outcome:
     """A fresh bill id; printed bare so `$(payssam new-id)` works."""
-    from .ids import new_bill_id
+    from ._ids import new_bill_id
 
     bill_id = new_bill_id(args.prefix if args.prefix_option is None else args.prefix_option)
     return Outcome(data={"bill_id": bill_id}, lines=[bill_id])
@@ -490,8 +490,8 @@ class Connector:
 
     def config(self) -> Config:
         """The settings checked as a client checks them, with no client made (a dry run sends nothing)."""
-        from .config import DEFAULT_TIMEOUT, make_config
-        from .hashing import DEFAULT_DIGEST
+        from ._config import DEFAULT_TIMEOUT, make_config
+        from ._hashing import DEFAULT_DIGEST
 
         settings = self._settings()
         timeout = DEFAULT_TIMEOUT if settings.timeout is None else settings.timeout

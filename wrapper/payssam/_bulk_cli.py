@@ -9,16 +9,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator
 
-from . import bulk_files
+from . import _bulk_files as bulk_files
 
 TYPE_CHECKING = False  # typing is not imported at run time: `payssam --help` loads this module
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from . import batch
-    from .cli_common import Connect, Outcome
-    from .reconcile import ReconcileReport
+    from . import _batch as batch
+    from ._cli_common import Connect, Outcome
+    from ._reconcile import ReconcileReport
 
 Adder = Callable[..., argparse.ArgumentParser]
 OPTIONAL = [column for column in bulk_files.BATCH_COLUMNS if column not in bulk_files.BATCH_REQUIRED]
@@ -26,8 +26,8 @@ OPTIONAL = [column for column in bulk_files.BATCH_COLUMNS if column not in bulk_
 
 def _rate(text: str) -> float:
     """An argparse type for N or N/s: sends per second, within the SDK's bounds."""
-    from .errors import ValidationError
-    from .validation import rate
+    from ._errors import ValidationError
+    from ._validation import rate
 
     try:
         value = float(text.removesuffix("/s"))
@@ -90,7 +90,7 @@ def _add_outputs(parser: argparse.ArgumentParser, default: str) -> None:
 
 def _send_batch(args: argparse.Namespace, connect: Connect) -> Outcome:
     """Check every row; then send (or, with --dry-run, print the plan)."""
-    from . import batch
+    from . import _batch as batch
 
     if args.dry_run:
         config = connect.config()
@@ -105,10 +105,10 @@ def _send_batch(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 
 async def _send_batch_on(args: argparse.Namespace, connect: Connect) -> Outcome:
-    from . import batch
-    from .cli_common import Outcome, worst_status
-    from .client import async_runner
-    from .progress import on_stderr
+    from . import _batch as batch
+    from ._cli_common import Outcome, worst_status
+    from ._client import async_runner
+    from ._progress import on_stderr
 
     async with connect.asynchronous() as client:  # released whatever happens, a refused file included
         runner = async_runner(client)
@@ -146,8 +146,8 @@ async def _send_batch_on(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 def _plan(job: batch.Batch) -> Outcome:
     """What a run would do, printed as it is worked out; nothing sent, nothing written."""
-    from . import batch
-    from .cli_common import Outcome
+    from . import _batch as batch
+    from ._cli_common import Outcome
 
     plan = batch.Plan(job)
 
@@ -173,10 +173,10 @@ def _reconcile(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 
 async def _reconcile_on(args: argparse.Namespace, connect: Connect) -> Outcome:
-    from . import reconcile
-    from .cli_common import Outcome
-    from .client import async_runner
-    from .progress import on_stderr
+    from . import _reconcile as reconcile
+    from ._cli_common import Outcome
+    from ._client import async_runner
+    from ._progress import on_stderr
 
     async with connect.asynchronous() as client:
         run = reconcile.prepare(args.file, args.output, args.column, args.csv_output, args.concurrency)
@@ -194,7 +194,7 @@ async def _reconcile_on(args: argparse.Namespace, connect: Connect) -> Outcome:
 
 
 def _reconcile_status(report: ReconcileReport) -> int:
-    from .cli_common import EXIT_API, EXIT_OK, worst_status
+    from ._cli_common import EXIT_API, EXIT_OK, worst_status
 
     status = worst_status(report.errors)
     return EXIT_API if status == EXIT_OK and report.earlier_errors else status

@@ -21,8 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from .errors import ValidationError
-from .inputs import MAX_LINE
+from ._errors import ValidationError
+from ._inputs import MAX_LINE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """First characters that make a spreadsheet read a cell as a formula (full-width forms too)."""

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Any, Final, overload
 
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
-from . import validation
-from .errors import ApprovalRejectedError, BillNotFoundError, ValidationError
-from .protocol import check_field_types
+from . import _validation as validation
+from ._errors import ApprovalRejectedError, BillNotFoundError, ValidationError
+from ._protocol import check_field_types
+from ._results import FieldFormatError, Payment, approval_fields
+from ._states import BillState
 from .redaction import MASK, Secret
-from .results import FieldFormatError, Payment, approval_fields
-from .states import BillState
 
 if TYPE_CHECKING:
-    from .client import AsyncPaySsam, PaySsam
-    from .results import BillStatus
+    from ._client import AsyncPaySsam, PaySsam
+    from ._results import BillStatus
 
 APPROVAL_ACK: Final[bytes] = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
 """The exact reply body that stops PaySsam's hourly retries (send it with APPROVAL_ACK_CONTENT_TYPE)."""
@@ -141,7 +141,7 @@ def verify_approval(
     approval is not genuine (answer 400); other PaySsamErrors mean it could not be confirmed now
     (answer 503: PaySsam will retry). With an AsyncPaySsam the result is awaitable.
     """
-    from .client import AsyncPaySsam, PaySsam
+    from ._client import AsyncPaySsam, PaySsam
 
     if not isinstance(approval, Approval):
         raise ValidationError("approval", f"must be an Approval from parse_approval, not {type(approval).__name__}")

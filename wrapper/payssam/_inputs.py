@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .errors import ValidationError
+from ._errors import ValidationError
 
 MAX_LINE = 65_536
 """The longest input line accepted, in characters; a longer one is refused, naming its line."""

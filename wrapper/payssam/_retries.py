@@ -1,6 +1,6 @@
 """When to try again: the backoff, the policy, and what each kind of failure says about a request.
 
-Pure functions, no I/O: both clients and the write settlement (settlement.py) decide alike.
+Pure functions, no I/O: both clients and the write settlement (_settlement.py) decide alike.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from .errors import ApiError, PaySsamError, ProtocolError, ServerSystemError
-from .errors import TransportError as SdkTransportError
+from ._errors import ApiError, PaySsamError, ProtocolError, ServerSystemError
+from ._errors import TransportError as SdkTransportError
 
 MAX_RETRIES_LIMIT = 10
 

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from typing import cast
 
-from . import validation
-from .errors import ValidationError
+from . import _validation as validation
+from ._errors import ValidationError
 
 Digest = Callable[[str], str]
 HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -29,18 +29,19 @@ from payssam_api_client.models.send_bill import SendBill
 from payssam_api_client.models.send_bill_req import SendBillReq
 from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 
-from . import results, validation
+from . import _results as results
+from . import _validation as validation
+from ._calls import Call
+from ._config import Config
+from ._errors import AlreadyCancelledError, DuplicateBillIdError
+from ._exchange import ACCEPT_ENCODING
+from ._generated import UNSET, request_layout
+from ._hashing import apply_digest, preimage
+from ._protocol import Model, decode
+from ._results import BillStatus, Cancellation, Destruction, Resend, SentBill
+from ._settlement import Judgement, Verdict, Write
+from ._states import BillState
 from ._version import __version__
-from .calls import Call
-from .config import Config
-from .errors import AlreadyCancelledError, DuplicateBillIdError
-from .exchange import ACCEPT_ENCODING
-from .generated import UNSET, request_layout
-from .hashing import apply_digest, preimage
-from .protocol import Model, decode
-from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
-from .settlement import Judgement, Verdict, Write
-from .states import BillState
 
 USER_AGENT = f"payssam-python/{__version__}"
 HEADERS = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}

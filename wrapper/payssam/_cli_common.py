@@ -1,6 +1,6 @@
 """What every `payssam` command shares: its answer (Outcome), the exit-status table, and printing safely.
 
-Imported by the command line (cli.py) and the bulk commands (bulk_cli.py), so neither imports the other.
+Imported by the command line (cli.py) and the bulk commands (_bulk_cli.py), so neither imports the other.
 Nothing heavy at import time: `payssam --help` loads this module.
 """
 
@@ -9,15 +9,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from .errors import ApiError, OutcomeUnknownError, PaySsamError, ProtocolError, TransportError, ValidationError
+from ._errors import ApiError, OutcomeUnknownError, PaySsamError, ProtocolError, TransportError, ValidationError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Protocol
 
-    from .client import AsyncPaySsam, PaySsam
-    from .config import Config
+    from ._client import AsyncPaySsam, PaySsam
+    from ._config import Config
 
     class Connect(Protocol):
         """Builds what a command needs from the flags and the environment, recording the apikey to hide."""
@@ -90,7 +90,7 @@ def _status_of(kind: type[PaySsamError]) -> int:
 
 def worst_status(error_names: Iterable[str], *, unknown: bool = False, changed: bool = False) -> int:
     """A bulk run's exit status from the error classes its rows or ids ended with (by name)."""
-    from . import errors
+    from . import _errors as errors
 
     found: set[int] = set()
     for name in error_names:

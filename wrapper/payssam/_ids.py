@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 import string
 
-from . import validation
-from .errors import ValidationError
+from . import _validation as validation
+from ._errors import ValidationError
 
 BILL_ID_LENGTH = 20
 PREFIX_MAX = 10

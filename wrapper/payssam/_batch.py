@@ -1,7 +1,7 @@
 """Send a month of bills from a CSV file: every row checked before the first send, each customer billed once.
 
 A row is known by what it is, not by where it stands: its customer's phone and name and its product
-(its "who"). The journal (journal.py) gives each row one bill id, written before its first send and
+(its "who"). The journal (_journal.py) gives each row one bill id, written before its first send and
 never changed, so a kill, a lost answer or an edit of the file between runs cannot bill a customer
 twice: PaySsam refuses a second bill under one id, and the exactly-once machinery reads it back.
 
@@ -33,11 +33,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import validation
-from .bulk_files import BATCH_COLUMNS as COLUMNS
-from .bulk_files import BATCH_CONCURRENCY, BATCH_SUFFIX
-from .bulk_files import BATCH_REQUIRED as REQUIRED
-from .errors import (
+from . import _validation as validation
+from ._bulk_files import BATCH_COLUMNS as COLUMNS
+from ._bulk_files import BATCH_CONCURRENCY, BATCH_SUFFIX
+from ._bulk_files import BATCH_REQUIRED as REQUIRED
+from ._errors import (
     BatchRefusedError,
     BillNotFoundError,
     DuplicateBillIdError,
@@ -46,20 +46,20 @@ from .errors import (
     Problem,
     ValidationError,
 )
-from .ids import new_bill_id
-from .inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
-from .journal import SETTLED, Entry, Journal, Keys
-from .outputs import Writer, check_ours, check_outputs
-from .progress import table
+from ._ids import new_bill_id
+from ._inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
+from ._journal import SETTLED, Entry, Journal, Keys
+from ._outputs import Writer, check_ours, check_outputs
+from ._progress import table
+from ._results import BillStatus, SentBill
+from ._states import BillState
 from .redaction import mask_name, mask_phone
-from .results import BillStatus, SentBill
-from .states import BillState
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .progress import Progress
-    from .runners import AsyncRunner, SyncRunner
-    from .settlement import Write
+    from ._config import Config
+    from ._progress import Progress
+    from ._runners import AsyncRunner, SyncRunner
+    from ._settlement import Write
 
 KIND = "send-batch"
 OUTPUT_COLUMNS = ("line", "bill_id", "outcome", "short_url", "error", "message")
@@ -219,7 +219,9 @@ def _row(line: int, columns: dict[str, int], cells: list[str], problems: list[Pr
 
 def _send_of(config: Config, row: Row, bill_id: str, callback_url: str) -> Write[SentBill]:
     """The send of a row, validated (operations.send checks every field)."""
-    from . import operations  # the generated client: only when rows are checked or sent, never for --help
+    from . import (
+        _operations as operations,  # the generated client: only when rows are checked or sent, never for --help
+    )
 
     return operations.send(
         config,

@@ -1,4 +1,4 @@
-"""The seam bulk work reaches a client through: batch.py, reconcile.py and the bulk commands use nothing else.
+"""The seam bulk work reaches a client through: _batch.py, _reconcile.py and the bulk commands use nothing else.
 
 A runner hands out the client's configuration, its pool of workers, exactly-once sends and reads, each
 returning its PaySsamError instead of raising it (one failed row or id never stops the others). The
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Protocol, TypeVar
 
-from .config import Config
-from .errors import PaySsamError
-from .results import BillStatus, SentBill
-from .settlement import Write
+from ._config import Config
+from ._errors import PaySsamError
+from ._results import BillStatus, SentBill
+from ._settlement import Write
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")

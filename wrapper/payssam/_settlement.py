@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-from .calls import Call
-from .errors import OutcomeUnknownError, PaySsamError
-from .results import BillStatus
-from .retries import RetryPolicy, ambiguous, retried_freely
+from ._calls import Call
+from ._errors import OutcomeUnknownError, PaySsamError
+from ._results import BillStatus
+from ._retries import RetryPolicy, ambiguous, retried_freely
 
 Result = TypeVar("Result")
 

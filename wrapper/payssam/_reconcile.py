@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import errors, validation
-from .bulk_files import RECONCILE_SUFFIX
-from .errors import PaySsamError, ProtocolError, TransportError, ValidationError
-from .inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
-from .outputs import Writer, check_ours, check_outputs, read_records
-from .progress import table
-from .results import BillStatus
+from . import _errors as errors
+from . import _validation as validation
+from ._bulk_files import RECONCILE_SUFFIX
+from ._errors import PaySsamError, ProtocolError, TransportError, ValidationError
+from ._inputs import Stamp, csv_records, open_lines, optional_path, path_argument, stamp_input
+from ._outputs import Writer, check_ours, check_outputs, read_records
+from ._progress import table
+from ._results import BillStatus
 
 if TYPE_CHECKING:
-    from .progress import Progress
-    from .runners import AsyncRunner, SyncRunner
+    from ._progress import Progress
+    from ._runners import AsyncRunner, SyncRunner
 
 KIND = "reconcile"
 OUTPUT_COLUMNS = (

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import httpx
 import idna
 
-from . import validation
-from .env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
-from .errors import ValidationError
-from .hashing import Digest, check_digest
+from . import _validation as validation
+from ._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from ._errors import ValidationError
+from ._hashing import Digest, check_digest
+from ._retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
 from .redaction import Secret
-from .retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Card approvals and cancels go through the card network; 30 s to read, 5 s to connect."""

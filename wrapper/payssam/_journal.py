@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ValidationError
+from ._errors import ValidationError
 
 FORMAT = "payssam send-batch journal 2"
 LIVE = ("sending", "sent", "recovered", "unknown", "changed")

@@ -24,9 +24,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import batch, bulk_files, operations, reconcile, validation
-from .calls import Call
-from .config import (
+from . import _batch as batch
+from . import _bulk_files as bulk_files
+from . import _operations as operations
+from . import _reconcile as reconcile
+from . import _validation as validation
+from ._calls import Call
+from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     Config,
@@ -37,9 +41,9 @@ from .config import (
     make_config,
     settings_from_env,
 )
-from .deadlines import Deadlines, for_loop
-from .errors import ApiError, BillNotFoundError, PaySsamError, TransportError, TransportTimeoutError, ValidationError
-from .exchange import (
+from ._deadlines import Deadlines, for_loop
+from ._errors import ApiError, BillNotFoundError, PaySsamError, TransportError, TransportTimeoutError, ValidationError
+from ._exchange import (
     MAX_ANSWER,
     AnswerEncodingError,
     AnswerTooLargeError,
@@ -50,16 +54,16 @@ from .exchange import (
     reset_deadline,
     set_deadline,
 )
-from .hashing import DEFAULT_DIGEST, Digest
-from .protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error
+from ._hashing import DEFAULT_DIGEST, Digest
+from ._protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error
+from ._results import BillStatus, Cancellation, Destruction, Resend, SentBill
+from ._retries import DEFAULT_BACKOFF, NOT_SENT, Backoff
+from ._runners import AsyncRunner, SyncRunner
+from ._settlement import Done, Failed, ReadBack, Settlement, Write
 from .redaction import redact
-from .results import BillStatus, Cancellation, Destruction, Resend, SentBill
-from .retries import DEFAULT_BACKOFF, NOT_SENT, Backoff
-from .runners import AsyncRunner, SyncRunner
-from .settlement import Done, Failed, ReadBack, Settlement, Write
 
 if TYPE_CHECKING:
-    from .progress import Progress
+    from ._progress import Progress
 
 logger = logging.getLogger("payssam")
 logger.addHandler(logging.NullHandler())
@@ -87,7 +91,7 @@ def _progress(label: str, total: Callable[[], int], done: int, shown: bool) -> A
     the total is counted only then."""
     if not shown:
         return nullcontext()
-    from .progress import on_stderr
+    from ._progress import on_stderr
 
     return on_stderr(label, total(), done)
 
@@ -397,7 +401,7 @@ class PaySsam(_ClientBase):
             retry += 1
 
     def _settle(self, write: Write[Result], *, resumed: bool = False) -> Result:
-        """A write carried through to a definitive conclusion (see settlement.py): its result, or its error."""
+        """A write carried through to a definitive conclusion (see _settlement.py): its result, or its error."""
         settlement = Settlement(write, self._config.retry, resumed=resumed)
         request = self._build(self._http, write.call)
         while True:
@@ -643,7 +647,7 @@ class AsyncPaySsam(_ClientBase):
             retry += 1
 
     async def _settle(self, write: Write[Result], *, resumed: bool = False) -> Result:
-        """A write carried through to a definitive conclusion (see settlement.py): its result, or its error."""
+        """A write carried through to a definitive conclusion (see _settlement.py): its result, or its error."""
         settlement = Settlement(write, self._config.retry, resumed=resumed)
         request = self._build(self._http, write.call)
         while True:
@@ -678,7 +682,7 @@ class AsyncPaySsam(_ClientBase):
         """One attempt, cancelled when its time is up: the result, or the PaySsamError it ended with.
 
         As asyncio.timeout: the task is cancelled when its time is up and the cancel becomes a TimeoutError;
-        but one timer per loop watches every attempt in flight (see deadlines.py).
+        but one timer per loop watches every attempt in flight (see _deadlines.py).
         """
         self._check_open()
         started = time.perf_counter()
@@ -859,12 +863,12 @@ class _AsyncRunner:
 
 
 def runner(client: PaySsam) -> SyncRunner:
-    """The seam bulk work uses to reach a blocking client (see runners.py)."""
+    """The seam bulk work uses to reach a blocking client (see _runners.py)."""
     client._check_open()
     return _SyncRunner(client)
 
 
 def async_runner(client: AsyncPaySsam) -> AsyncRunner:
-    """The seam bulk work uses to reach an awaitable client (see runners.py)."""
+    """The seam bulk work uses to reach an awaitable client (see _runners.py)."""
     client._check_open()
     return _AsyncRunner(client)

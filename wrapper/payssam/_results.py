@@ -17,9 +17,9 @@ from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 from payssam_api_client.types import Unset
 
-from .states import BillState, CashTrader, CodeEnum, PayType, from_code
-from .validation import KST
-from .validation import PRICE as AMOUNT
+from ._states import BillState, CashTrader, CodeEnum, PayType, from_code
+from ._validation import KST
+from ._validation import PRICE as AMOUNT
 
 _SHORT_URL = re.compile(r"https?://[^\s]+")
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from . import _contract
-from .errors import ValidationError
+from ._errors import ValidationError
 
 
 def _whole(pattern: str) -> re.Pattern[str]:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol, Self, TypeVar
 
-from .errors import ProtocolError, api_error
-from .generated import UNSET, Unset, declared_types
+from ._errors import ProtocolError, api_error
+from ._generated import UNSET, Unset, declared_types
+from ._results import FieldFormatError, HasMessage, envelope_message, optional
+from ._validation import is_bill_id
 from .redaction import excerpt, names_apikey, redact, redact_phones
-from .results import FieldFormatError, HasMessage, envelope_message, optional
-from .validation import is_bill_id
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
