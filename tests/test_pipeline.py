@@ -253,7 +253,7 @@ def test_api_diff_reports_a_removed_public_name_as_breaking(tmp_path: Path) -> N
     repo = scratch_clone(tmp_path)
     init = repo / "wrapper" / "payssam" / "__init__.py"
     text = init.read_text(encoding="utf-8")
-    line = "    from .ids import new_bill_id as new_bill_id\n"  # the one list of the public surface
+    line = "    from ._ids import new_bill_id as new_bill_id\n"  # the one list of the public surface
     assert line in text
     init.write_text(text.replace(line, ""))
     commit(repo, "drill: drop new_bill_id")
@@ -280,8 +280,8 @@ def test_api_diff_reports_a_narrowed_request_field_as_breaking(tmp_path: Path) -
 def test_api_diff_lets_an_addition_through(tmp_path: Path) -> None:
     repo = scratch_clone(tmp_path)
     init = repo / "wrapper" / "payssam" / "__init__.py"
-    line = "    from .ids import new_bill_id as new_bill_id\n"
-    added = line + "    from .ids import BILL_ID_LENGTH as BILL_ID_LENGTH\n"
+    line = "    from ._ids import new_bill_id as new_bill_id\n"
+    added = line + "    from ._ids import BILL_ID_LENGTH as BILL_ID_LENGTH\n"
     init.write_text(init.read_text(encoding="utf-8").replace(line, added), encoding="utf-8")
     commit(repo, "drill: add a name")
     done = api_diff(repo, "HEAD~1")
