@@ -5,7 +5,19 @@ it serves over a loopback socket (HTTP/1.1) or in-process as an httpx transport.
 contract it ships with (payssam-v1.json) and shares no code with the SDK.
 """
 
-from .ledger import SANDBOX_CREDENTIALS, Credentials
-from .simulator import Simulator
+MOCK_EXTRA = ("h11", "jsonschema", "regress", "anyio")
+"""What the `mock` extra installs beside the SDK: the simulator's own dependencies."""
+
+try:
+    from .ledger import SANDBOX_CREDENTIALS, Credentials
+    from .simulator import Simulator
+except ModuleNotFoundError as missing:
+    if missing.name not in MOCK_EXTRA:
+        raise
+    raise ModuleNotFoundError(
+        f"payssam_sim needs the 'mock' extra ({missing.name} is not installed): install payssam with it, "
+        "e.g. pip install 'payssam[mock] @ git+https://<your-git-host>/payssam.git@<commit>'",
+        name=missing.name,
+    ) from missing
 
 __all__ = ["SANDBOX_CREDENTIALS", "Credentials", "Simulator"]

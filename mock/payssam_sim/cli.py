@@ -140,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_LOG_FILE,
         help="with --detach: where its log goes (default %(default)s)",
     )
-    background.add_argument("--pid-file", metavar="PATH", help="with --detach: write the process id here")
+    background.add_argument(
+        "--pid-file", metavar="PATH", help="write the process id here once it listens; removed when it stops cleanly"
+    )
     return parser
 
 
@@ -155,7 +157,8 @@ def configure_logging(quiet: bool) -> None:
 
 
 def _without_detach(argv: Sequence[str]) -> list[str]:
-    """The arguments for the background process: the same, minus the ones only --detach reads."""
+    """The arguments for the background process: the same, minus the ones only --detach reads (the process writes
+    its own pid file, and removes it when it stops)."""
     kept: list[str] = []
     skip = False
     for arg in argv:
@@ -165,7 +168,7 @@ def _without_detach(argv: Sequence[str]) -> list[str]:
         name = arg.split("=", 1)[0]
         if name == "--detach":
             continue
-        if name in ("--log-file", "--pid-file"):
+        if name == "--log-file":
             skip = "=" not in arg
             continue
         kept.append(arg)
@@ -187,6 +190,15 @@ def _read_line(stream: int, deadline: float) -> str:
             break
         data += chunk
     return data.decode("utf-8", errors="replace")
+
+
+def _remove_own_pid_file(path: Path) -> None:
+    """Remove the pid file on a clean stop, if it still names this process (another may have taken it over)."""
+    try:
+        if path.read_text(encoding="utf-8").strip() == str(os.getpid()):
+            path.unlink()
+    except (OSError, UnicodeDecodeError):
+        pass
 
 
 def detach(argv: Sequence[str], log_file: str, pid_file: str | None) -> int:
@@ -212,8 +224,6 @@ def detach(argv: Sequence[str], log_file: str, pid_file: str | None) -> int:
         why = "; ".join(line.removeprefix("payssam sim: ") for line in tail) or f"exit status {process.returncode}"
         print(f"payssam sim: did not start: {why} (log: {log})", file=sys.stderr)
         return 1
-    if pid_file:
-        Path(pid_file).write_text(f"{process.pid}\n", encoding="utf-8")
     print(f"payssam sim listening on {match[1]} (pid {process.pid}, log {log})", flush=True)
     return 0
 
@@ -258,11 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"payssam sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         try:
+            if args.pid_file:
+                Path(args.pid_file).write_text(f"{os.getpid()}\n", encoding="utf-8")
             print(f"payssam sim listening on {simulator.base_url}", flush=True)
             while not stop.wait(1.0):
                 pass
         finally:
             simulator.stop()
+            if args.pid_file:
+                _remove_own_pid_file(Path(args.pid_file))
     finally:
         for which, handler in previous.items():
             signal.signal(which, handler)
