@@ -34,16 +34,14 @@ import pytest
 from payssam import _validation as validation
 from payssam import cli
 
-APIKEY = "TEST-API-KEY-TALK"
-MEMBER = "TEST-MEMBER-FOR-API"
-MERCHANT = "TEST-MERCHANT-FOR-API"
+from kit import APIKEY, MEMBER, MERCHANT
+
 SECRET = "Key-%SECRET%-42"
 """A distinctive apikey (the simulator answers 1003): it must never show, in any case or %-encoded."""
 BASE = "http://127.0.0.1"
 CALLBACK = "http://127.0.0.1:9/payssam/approval"
 ENV_NAMES = ("PAYSSAM_APIKEY", "PAYSSAM_MEMBER", "PAYSSAM_MERCHANT", "PAYSSAM_BASE_URL")
 GOOD_ENV = {"PAYSSAM_APIKEY": APIKEY, "PAYSSAM_MEMBER": MEMBER, "PAYSSAM_MERCHANT": MERCHANT, "PAYSSAM_BASE_URL": BASE}
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 ALLOWED_STATUSES = frozenset({0, 1, 2, 3, 4, 130})
 NETWORK = ("send", "read", "cancel", "destroy", "resend", "send-batch", "reconcile")
 OFFLINE = ("hash", "new-id")
@@ -1282,7 +1280,7 @@ class FifoWriter:
 
 
 @dataclass
-class Result:
+class RunResult:
     """What one run printed and returned; `raised` is the traceback of anything that escaped main."""
 
     status: object
@@ -1291,7 +1289,7 @@ class Result:
     raised: str | None = None
 
 
-def run_main(argv: list[str]) -> Result:
+def run_main(argv: list[str]) -> RunResult:
     """payssam.cli.main(argv) with stdout and stderr captured; anything it raises (SystemExit too) is recorded."""
     out, err = io.StringIO(), io.StringIO()
     raised: str | None = None
@@ -1301,7 +1299,7 @@ def run_main(argv: list[str]) -> Result:
             status = cli.main(argv)
         except BaseException:  # the promise is that nothing escapes: record it, whatever it is
             raised = traceback.format_exc()
-    return Result(status, out.getvalue(), err.getvalue(), raised)
+    return RunResult(status, out.getvalue(), err.getvalue(), raised)
 
 
 @contextlib.contextmanager
@@ -1338,7 +1336,7 @@ def secret_forms(secret: str) -> set[str]:
 
 def check(
     inv: Invocation,
-    result: Result,
+    result: RunResult,
     *,
     changed: dict[str, tuple[str, str]],
     bills_before: int,
@@ -1400,7 +1398,7 @@ def check(
     return [Failure(each.code, each.message, known_bug(inv, result, each)) for each in found]
 
 
-def known_bug(inv: Invocation, result: Result, failure: Failure) -> str | None:
+def known_bug(inv: Invocation, result: RunResult, failure: Failure) -> str | None:
     """The known product bug (KNOWN_BUGS) that explains this failure, if one does."""
     text = result.out + result.err
     if failure.code in ("status", "refusal") and result.status == 5:

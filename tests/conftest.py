@@ -1,29 +1,20 @@
-"""Shared fixtures: the bundled contract, the Prism mock, sandbox credentials."""
+"""Shared fixtures (the bundled contract, the simulator, Prism) and the `prism` marker; shared helpers are in kit.py."""
 
 from __future__ import annotations
 
+import ast
 import json
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 from hypothesis import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "mock"))
-
-import payssam  # noqa: E402
-from payssam import AsyncPaySsam, PaySsam  # noqa: E402
-
-from prism import Prism  # noqa: E402
+from kit import PROXY_VARIABLES, ROOT, SPEC_PATH
+from prism import INSTALL_HINT, PRISM, Prism
 
 if TYPE_CHECKING:
     from payssam_sim import Simulator
-
-SPEC_PATH = ROOT / "openapi" / "payssam-v1.json"
 
 # No per-example deadline: a loaded CI machine must not turn slowness into a flaky failure. The same
 # examples on every run (derandomize): `make test` passes or fails alike on every machine, and the wide,
@@ -31,78 +22,64 @@ SPEC_PATH = ROOT / "openapi" / "payssam-v1.json"
 settings.register_profile("payssam", deadline=None, print_blob=True, derandomize=True)
 settings.load_profile("payssam")
 
-APIKEY = "TEST-API-KEY-TALK"
-MEMBER = "TEST-MEMBER-FOR-API"
-MERCHANT = "TEST-MERCHANT-FOR-API"
-OFFLINE_URL = "http://127.0.0.1:9"  # never contacted: offline clients send to a MockTransport
-SANDBOX: dict[str, Any] = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT, "base_url": OFFLINE_URL}
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
-"""The environment's proxy settings, removed wherever a test talks to loopback."""
-SEND_WIRE_NAMES = {
-    "bill_id": "bill_id",
-    "price": "price",
-    "phone": "phone",
-    "customer_name": "member_nm",
-    "product_name": "product_nm",
-    "callback_url": "callbackURL",
-    "message": "message",
-    "issuer": "bill_issuer",
-    "expires_on": "expire_dt",
-}
-"""send_bill's arguments and the names the contract gives them in the request's `bill` (written out by hand)."""
+# --------------------------------------------------------------------------- the `prism` and `frameworks` markers
 
-# Written out by hand (not derived from API_ERRORS) so a wrong mapping fails.
-EXPECTED_ERRORS: dict[str, type[payssam.ApiError]] = {
-    "9999": payssam.ProcessingError,
-    "9800": payssam.DuplicateBillIdError,
-    "9970": payssam.AlreadyCancelledError,
-    "9971": payssam.AlreadyPaidError,
-    "9980": payssam.BillNotFoundError,
-    "9870": payssam.CallbackSyncError,
-    "5000": payssam.ServerSystemError,
-    "1003": payssam.AccessDeniedError,
-}
-
-Handler = Callable[[httpx.Request], httpx.Response]
-
-# Offline clients answer one request with one outcome: no retries, no pauses, unless a test asks for them.
-NO_RETRIES: dict[str, Any] = {"max_retries": 0, "backoff": payssam.Backoff(0.0, 0.0)}
-READ_PATH = "/if/bill/read"
-NOT_FOUND = {"code": "9980", "msg": "Bill not found"}
+PRISM_FIXTURES = {"prism", "sim_proxy"}
+"""A test that asks for one of these (directly or through another fixture) needs Prism: it is marked `prism`."""
+FRAMEWORKS = {"fastapi", "django"}
+"""A README block that imports one of these (the receiver examples) is marked `frameworks`: test-floor leaves it out."""
+_prism_skipped = 0
 
 
-def reads_answered(handler: Handler, answer: dict[str, Any] = NOT_FOUND) -> Handler:
-    """handler for every request but reads, which get answer: what a write's read-back finds is the test's choice."""
-
-    def route(request: httpx.Request) -> httpx.Response:
-        if request.url.path == READ_PATH:
-            return httpx.Response(200, json=answer)
-        return handler(request)
-
-    return route
-
-
-def attempt_error(error: payssam.PaySsamError) -> payssam.PaySsamError:
-    """What a call's last attempt ended with: for a write that may have landed (OutcomeUnknownError), its cause."""
-    if isinstance(error, payssam.OutcomeUnknownError):
-        cause = error.__cause__
-        assert isinstance(cause, payssam.PaySsamError), cause
-        return cause
-    return error
+def _imported(code: str) -> set[str]:
+    """The top-level packages a README block imports."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.partition(".")[0])
+    return names
 
 
-def offline_client(handler: Handler, **settings: Any) -> PaySsam:
-    """A blocking client with the sandbox settings (or these) whose requests go to handler."""
-    return PaySsam(
-        **{**SANDBOX, **NO_RETRIES, **settings}, http_client=httpx.Client(transport=httpx.MockTransport(handler))
-    )
+@pytest.hookimpl(tryfirst=True)  # before -m selects: `-m "not prism"` sees the marks added here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs Prism `prism` (skipped when Prism is not installed), and the README blocks that
+    need FastAPI or Django `frameworks`."""
+    for item in items:
+        if PRISM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.prism)
+        code = getattr(item, "code", None)  # a README block (pytest-markdown-docs)
+        if isinstance(code, str) and FRAMEWORKS & _imported(code):
+            item.add_marker(pytest.mark.frameworks)
+    if PRISM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"needs Prism, not installed: {INSTALL_HINT}")
+    for item in items:
+        if item.get_closest_marker("prism") is not None:
+            item.add_marker(skip)
 
 
-def offline_async_client(handler: Handler, **settings: Any) -> AsyncPaySsam:
-    """An awaitable client with the sandbox settings (or these) whose requests go to handler."""
-    return AsyncPaySsam(
-        **{**SANDBOX, **NO_RETRIES, **settings}, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    )
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _prism_skipped
+    if report.skipped and report.when == "setup" and "needs Prism, not installed" in str(report.longrepr):
+        _prism_skipped += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _prism_skipped:
+        terminalreporter.write_line(
+            f"prism: {_prism_skipped} tests skipped: {PRISM.relative_to(ROOT)} is missing; {INSTALL_HINT} to run them",
+            yellow=True,
+            bold=True,
+        )
+
+
+# --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +87,13 @@ def spec() -> dict[str, Any]:
     """The bundled contract, openapi/payssam-v1.json."""
     loaded: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     return loaded
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback requests must not be routed through a proxy from the environment."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import hashlib
 import json
 import random
 import re
@@ -53,7 +52,7 @@ from payssam._batch import BatchReport
 from payssam_sim import Simulator
 from payssam_sim.contract import approval_ack
 
-from conftest import APIKEY, MEMBER, MERCHANT
+from kit import APIKEY, MEMBER, MERCHANT, file_sha256
 
 BASE = "http://127.0.0.1"
 CREDENTIALS = (APIKEY, MEMBER, MERCHANT)
@@ -504,10 +503,6 @@ class Row:
         return f"R{self.key:03d} price={self.price} phone={self.phone} name={self.name}{extra}"
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def whole_records(path: Path) -> list[dict[str, Any]]:
     """Every whole result line after the header (a last line a kill cut off is not one)."""
     if not path.exists():
@@ -812,7 +807,7 @@ class Drill:
         self.note(f"run {run.index}: {settings}; the file:")
         for line, row in enumerate(run.rows, start=2):
             self.note(f"  line {line}: {row}")
-        before = digest(self.source)
+        before = file_sha256(self.source)
         self.network.start_run(run.index, plan, self.seed)
         killed_by_transport = False
         try:
@@ -830,7 +825,7 @@ class Drill:
         finally:
             self.network.end_run()
             run.error += _leftover_threads()
-        run.input_changed = digest(self.source) != before
+        run.input_changed = file_sha256(self.source) != before
         if killed_by_transport and cut_after_kill and cut_last_line(self.output):
             self.network.kills["last line cut"] += 1
             run.killed += "; the last result line cut in half"

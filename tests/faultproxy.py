@@ -119,7 +119,7 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Draw:
+class FaultDraw:
     """The fault one request gets, and for LATE how many further requests it waits for (None: until flushed)."""
 
     fault: str
@@ -134,7 +134,7 @@ class Schedule:
             raise ValueError("late_hold is at least 1")
         self.late_hold = late_hold
         self._lock = threading.Lock()
-        self._queue: deque[Draw] = deque()
+        self._queue: deque[FaultDraw] = deque()
         self._bills: dict[str, tuple[random.Random, float]] = {}
 
     def push(self, *faults: str) -> None:
@@ -143,14 +143,14 @@ class Schedule:
         if unknown:
             raise ValueError(f"unknown faults: {sorted(unknown)}")
         with self._lock:
-            self._queue.extend(Draw(fault) for fault in faults)
+            self._queue.extend(FaultDraw(fault) for fault in faults)
 
     def push_late(self, after: int | None = None) -> None:
         """Make the next request LATE: it lands once `after` further requests about its bill were answered."""
         if after is not None and after < 1:
             raise ValueError("a late request lands after at least one further request, or when flushed (None)")
         with self._lock:
-            self._queue.append(Draw(LATE, after))
+            self._queue.append(FaultDraw(LATE, after))
 
     def clear(self) -> int:
         """Drop the queued faults no request has taken; how many there were."""
@@ -169,19 +169,19 @@ class Schedule:
         with self._lock:
             self._bills[bill_id] = (rng, probability)
 
-    def next(self, bill_id: str | None) -> Draw:
+    def next(self, bill_id: str | None) -> FaultDraw:
         """The fault for the request that just came in."""
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
             drawn = self._bills.get(bill_id) if bill_id else None
             if drawn is None:
-                return Draw(PASS)
+                return FaultDraw(PASS)
             rng, probability = drawn
             if rng.random() >= probability:
-                return Draw(PASS)
+                return FaultDraw(PASS)
             fault = rng.choice(FAULTS)
-            return Draw(fault, rng.randint(1, self.late_hold) if fault == LATE else None)
+            return FaultDraw(fault, rng.randint(1, self.late_hold) if fault == LATE else None)
 
 
 @dataclass
@@ -471,7 +471,7 @@ class FaultProxy:
                 while await reader.read(CHUNK):
                     pass
 
-    def _record(self, target: str, bill_id: str | None, draw: Draw) -> Record:
+    def _record(self, target: str, bill_id: str | None, draw: FaultDraw) -> Record:
         with self._records_lock:
             record = Record(len(self._records), urlsplit(target).path, bill_id, draw.fault, self._clock, draw.hold)
             self._clock += 1

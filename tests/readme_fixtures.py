@@ -13,7 +13,7 @@ import pytest
 
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT, PROXY_VARIABLES
+from kit import APIKEY, MEMBER, MERCHANT, PROXY_VARIABLES
 
 
 @pytest.fixture

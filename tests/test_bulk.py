@@ -20,7 +20,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -53,10 +52,9 @@ from payssam._batch import OUTPUT_COLUMNS, BatchRefusedError, BatchReport
 from payssam._reconcile import ReconcileReport
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT
+from kit import APIKEY, MEMBER, MERCHANT, MODES, free_port
 from processes import first_line, stop
 
-MODES = ["sync", "async"]
 BASE = "http://127.0.0.1"
 CREDENTIALS = (APIKEY, MEMBER, MERCHANT)
 WAIT = 60.0
@@ -75,18 +73,10 @@ LISTENING = re.compile(r"payssam sim listening on (http://127\.0\.0\.1:[0-9]+)")
 # --------------------------------------------------------------------------- files and the ledger
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released): callbacks sent there are refused at once."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="module")
 def callback() -> str:
     """The batch's callback URL: a closed loopback port, so approvals never matter here."""
-    return f"http://127.0.0.1:{closed_port()}/payssam/approval"
+    return f"http://127.0.0.1:{free_port()}/payssam/approval"
 
 
 def bill_rows(count: int, *, start: int = 0) -> list[dict[str, str]]:

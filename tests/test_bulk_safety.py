@@ -7,7 +7,6 @@ witness that cannot lie, and against the bytes of every file a run was given.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -27,9 +26,8 @@ from payssam import AsyncPaySsam, PaySsam, ValidationError
 from payssam._batch import BatchRefusedError, BatchReport
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT
+from kit import APIKEY, MEMBER, MERCHANT, MODES, file_sha256
 
-MODES = ["sync", "async"]
 BASE = "http://127.0.0.1"
 CALLBACK = "https://erp.example/payssam/approval"
 COLUMNS = ["bill_id", "price", "phone", "customer_name", "product_name", "message"]
@@ -55,10 +53,6 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] = COLUM
         for each in rows:
             writer.writerow([each.get(column, "") for column in columns])
     return path
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -312,7 +306,7 @@ def test_a_hostile_invocation_is_refused_with_exit_2_no_traceback_no_file_touche
     os.link(source, tmp_path / "hard.csv")
     theirs = tmp_path / "theirs.txt"
     theirs.write_bytes(b"someone's notes\nlast line without a newline")
-    before = {path.name: digest(path) for path in (source, ids, theirs)}
+    before = {path.name: file_sha256(path) for path in (source, ids, theirs)}
     if "--base-url" in argv:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("PAYSSAM_BASE_URL", "http://127.0.0.1:-1")
@@ -323,7 +317,7 @@ def test_a_hostile_invocation_is_refused_with_exit_2_no_traceback_no_file_touche
     assert status == 2, (out, err)
     assert "Traceback" not in out + err
     assert err.startswith("payssam") or "usage:" in err, err
-    assert {path.name: digest(path) for path in (source, ids, theirs)} == before
+    assert {path.name: file_sha256(path) for path in (source, ids, theirs)} == before
     assert ledger(sim) == []
     assert not (tmp_path / "in.csv.sent.jsonl").exists()
 

@@ -27,13 +27,11 @@ from payssam import (
 from payssam import _callbacks as callbacks_module
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
-from conftest import APIKEY, SPEC_PATH, Handler, offline_async_client, offline_client
+from kit import APIKEY, MODES, SPEC_PATH, Handler, Recorder, fails, offline_async_client, offline_client
 
 BILL_ID = "1234567890ABCDEFGHIJ"
 KST_OFFSET = timedelta(hours=9)
 OK_MSG = "성공하였습니다."
-MODES = ["sync", "async"]
-
 APPROVAL: dict[str, Any] = {
     "apikey": APIKEY,
     "bill_id": BILL_ID,
@@ -271,21 +269,6 @@ def test_bad_body_is_a_validation_error_naming_the_field(body: object, field: st
 # --------------------------------------------------------------------------- verify_approval
 
 
-class ReadBack:
-    """A MockTransport handler that answers every read with one body (or raises) and keeps the requests."""
-
-    def __init__(self, answer: Mapping[str, Any] | None = None, *, error: type[httpx.HTTPError] | None = None) -> None:
-        self.answer = answer if answer is not None else READ_PAID
-        self.error = error
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.error is not None:
-            raise self.error("simulated failure", request=request)
-        return httpx.Response(200, content=encoded(self.answer), headers={"Content-Type": "application/json"})
-
-
 async def verify(
     mode: str, approval: payssam.Approval, handler: Handler, *, client_apikey: str = APIKEY, **kwargs: Any
 ) -> payssam.BillStatus:
@@ -312,7 +295,7 @@ async def rejection(mode: str, approval: payssam.Approval, handler: Handler, **k
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("expected_price", [None, 10000, "10000"])
 async def test_genuine_approval_is_confirmed(mode: str, expected_price: int | str | None) -> None:
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     status = await verify(mode, parse_approval(encoded(APPROVAL)), read, expected_price=expected_price)
     assert isinstance(status, payssam.BillStatus)
     assert status.bill_id == BILL_ID
@@ -326,7 +309,7 @@ async def test_genuine_approval_is_confirmed(mode: str, expected_price: int | st
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_approval_without_approval_number_is_confirmed_by_the_read(mode: str) -> None:
-    status = await verify(mode, parse_approval(without("appr_num")), ReadBack())
+    status = await verify(mode, parse_approval(without("appr_num")), Recorder(READ_PAID))
     assert status.state is BillState.PAID
 
 
@@ -337,7 +320,7 @@ async def test_approval_without_approval_number_is_confirmed_by_the_read(mode: s
     ids=["other", "prefix", "longer", "lowercase", "first-char", "max-length"],
 )
 async def test_wrong_apikey_is_rejected_without_a_read(mode: str, apikey: str) -> None:
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     exc = await rejection(mode, parse_approval({**APPROVAL, "apikey": apikey}), read)
     assert "apikey" in exc.reason
     assert apikey not in str(exc)
@@ -346,7 +329,7 @@ async def test_wrong_apikey_is_rejected_without_a_read(mode: str, apikey: str) -
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_client_with_another_apikey_rejects_without_a_read(mode: str) -> None:
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     exc = await rejection(mode, parse_approval(APPROVAL), read, client_apikey="ANOTHER-PARTNER-KEY")
     assert "apikey" in exc.reason
     assert read.requests == []
@@ -384,7 +367,7 @@ async def test_disagreeing_read_back_is_rejected(
     mode: str, read_answer: dict[str, Any], changes: dict[str, Any], expected_price: object, reason: str
 ) -> None:
     body = {key: value for key, value in {**APPROVAL, **changes}.items() if value is not None}
-    read = ReadBack(read_answer)
+    read = Recorder(read_answer)
     exc = await rejection(mode, parse_approval(body), read, expected_price=expected_price)
     assert reason in exc.reason
     assert exc.bill_id == BILL_ID
@@ -397,7 +380,7 @@ async def test_genuine_approval_repeated_after_a_cancel_is_confirmed_as_cancelle
     mode: str, expected_price: int | None
 ) -> None:
     """PaySsam repeats an approval whose acknowledgement it missed, after the partner cancelled the bill."""
-    read = ReadBack(READ_CANCELLED)
+    read = Recorder(READ_CANCELLED)
     status = await verify(mode, parse_approval(APPROVAL), read, expected_price=expected_price)
     assert status.state is BillState.CANCELLED
     assert status.original_approval_number == APPROVAL["appr_num"]
@@ -415,7 +398,7 @@ def test_a_utf8_byte_order_mark_is_accepted(body: bytes | str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("expected_price", ["1,000", -1, True, 1.5, 10**10])
 async def test_bad_expected_price_is_a_validation_error_before_any_read(mode: str, expected_price: object) -> None:
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     with pytest.raises(ValidationError) as info:
         await verify(mode, parse_approval(APPROVAL), read, expected_price=expected_price)
     assert info.value.field == "expected_price"
@@ -423,20 +406,22 @@ async def test_bad_expected_price_is_a_validation_error_before_any_read(mode: st
 
 
 PROPAGATED: list[Any] = [
-    pytest.param(ReadBack(error=httpx.ConnectError), payssam.TransportError, id="connect-error"),
-    pytest.param(ReadBack(error=httpx.ReadTimeout), payssam.TransportTimeoutError, id="read-timeout"),
-    pytest.param(ReadBack({"code": "5000", "message": "System error"}), payssam.ServerSystemError, id="5000"),
-    pytest.param(ReadBack({"code": "9999", "msg": "fail"}), payssam.ProcessingError, id="9999"),
-    pytest.param(ReadBack({"code": "1003", "msg": "denied"}), payssam.AccessDeniedError, id="1003"),
-    pytest.param(ReadBack({"msg": "no code"}), payssam.ProtocolError, id="protocol-error"),
-    pytest.param(ReadBack({**READ_PAID, "bill_id": "OTHERBILL"}), payssam.ProtocolError, id="read-other-bill"),
+    pytest.param(Recorder(fails(httpx.ConnectError, "simulated failure")), payssam.TransportError, id="connect-error"),
+    pytest.param(
+        Recorder(fails(httpx.ReadTimeout, "simulated failure")), payssam.TransportTimeoutError, id="read-timeout"
+    ),
+    pytest.param(Recorder({"code": "5000", "message": "System error"}), payssam.ServerSystemError, id="5000"),
+    pytest.param(Recorder({"code": "9999", "msg": "fail"}), payssam.ProcessingError, id="9999"),
+    pytest.param(Recorder({"code": "1003", "msg": "denied"}), payssam.AccessDeniedError, id="1003"),
+    pytest.param(Recorder({"msg": "no code"}), payssam.ProtocolError, id="protocol-error"),
+    pytest.param(Recorder({**READ_PAID, "bill_id": "OTHERBILL"}), payssam.ProtocolError, id="read-other-bill"),
 ]
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("read", "expected"), PROPAGATED)
 async def test_read_failures_propagate_as_their_own_error(
-    mode: str, read: ReadBack, expected: type[payssam.PaySsamError]
+    mode: str, read: Recorder, expected: type[payssam.PaySsamError]
 ) -> None:
     with pytest.raises(payssam.PaySsamError) as info:
         await verify(mode, parse_approval(APPROVAL), read)
@@ -445,7 +430,7 @@ async def test_read_failures_propagate_as_their_own_error(
 
 
 async def test_async_verify_returns_a_coroutine_that_does_the_read() -> None:
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     pending = verify_approval(parse_approval(APPROVAL), offline_async_client(read))
     assert inspect.iscoroutine(pending)
     assert read.requests == []  # nothing happens until awaited
@@ -474,10 +459,10 @@ class CompareSpy:
 async def test_apikey_goes_through_compare_digest(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = CompareSpy()
     monkeypatch.setattr(callbacks_module.hmac, "compare_digest", spy)
-    await verify(mode, parse_approval(APPROVAL), ReadBack())
+    await verify(mode, parse_approval(APPROVAL), Recorder(READ_PAID))
     assert spy.calls == [(APIKEY.encode(), APIKEY.encode())]
     spy.calls.clear()
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     await rejection(mode, parse_approval({**APPROVAL, "apikey": "WRONG-KEY"}), read)
     assert spy.calls == [(b"WRONG-KEY", APIKEY.encode())]
     assert read.requests == []
@@ -486,7 +471,7 @@ async def test_apikey_goes_through_compare_digest(mode: str, monkeypatch: pytest
 @pytest.mark.parametrize("mode", MODES)
 async def test_compare_digest_alone_decides(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(callbacks_module.hmac, "compare_digest", CompareSpy(answer=False))
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     await rejection(mode, parse_approval(APPROVAL), read)
     assert read.requests == []
     monkeypatch.setattr(callbacks_module.hmac, "compare_digest", CompareSpy(answer=True))
@@ -497,7 +482,7 @@ async def test_compare_digest_alone_decides(mode: str, monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_lone_surrogate_apikey_is_rejected_not_crashing(mode: str) -> None:
-    read = ReadBack()
+    read = Recorder(READ_PAID)
     try:
         approval = parse_approval(b'{"apikey": "\\ud800", "bill_id": "1234567890ABCDEFGHIJ", "appr_price": "10000"}')
     except ValidationError as exc:  # refusing it at parse time is fine too

@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import types
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import payssam
 from payssam import cli
 from payssam._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 
-from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL
+from kit import APIKEY, MEMBER, MERCHANT, OFFLINE_URL, Handler
 
 BILL = "1234567890ABCDEFGHIJ"
 PHONE = "01012345678"
@@ -70,8 +69,6 @@ ANSWERS: dict[str, dict[str, str]] = {
     "destroy": {"code": "0000", "msg": "destroyed", "bill_id": BILL},
 }
 
-Answer = Callable[[httpx.Request], httpx.Response]
-
 
 def by_path(request: httpx.Request) -> httpx.Response:
     """The success answer of the operation the request's path names."""
@@ -82,7 +79,7 @@ class Offline:
     """Stands in for PaySsam: records requests, the settings the CLI resolved and whether the client was closed."""
 
     def __init__(self) -> None:
-        self.answer: Answer = by_path
+        self.answer: Handler = by_path
         self.requests: list[httpx.Request] = []
         self.settings: list[cli.Settings] = []
         self.closed = 0
@@ -565,7 +562,7 @@ def echo_key_refused(request: httpx.Request) -> httpx.Response:
 )
 @pytest.mark.parametrize("as_json", [False, True], ids=["human", "json"])
 def test_apikey_never_printed(
-    offline: Offline, capsys: pytest.CaptureFixture[str], tmp_path: Path, answer: Answer, as_json: bool
+    offline: Offline, capsys: pytest.CaptureFixture[str], tmp_path: Path, answer: Handler, as_json: bool
 ) -> None:
     key_file = tmp_path / "apikey"
     key_file.write_text(SECRET, encoding="utf-8")

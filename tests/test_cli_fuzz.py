@@ -35,21 +35,22 @@ from typing import Any
 
 import httpx
 import pytest
+
+import payssam
+from payssam import cli
+from payssam_sim import Simulator
+
 from cli_fuzz import (
-    APIKEY,
     BASE,
     CALLBACK,
     GOOD_ENV,
     KNOWN_BUGS,
-    MEMBER,
-    MERCHANT,
-    PROXY_VARIABLES,
     RAW_CONTROL,
     SECRET,
     Failure,
     FifoWriter,
     Invocation,
-    Result,
+    RunResult,
     check,
     draw,
     environment,
@@ -58,18 +59,13 @@ from cli_fuzz import (
     remove,
     run_main,
 )
+from kit import APIKEY, FUZZING, MEMBER, MERCHANT, NO_BACKOFF, PROXY_VARIABLES, print_at_session_end
 
-import payssam
-from payssam import cli
-from payssam_sim import Simulator
-
-FUZZING = os.environ.get("PAYSSAM_FUZZ", "") not in ("", "0")
 QUICK_SEED = 20261206
 QUICK_COUNT = 150
 FUZZ_COUNT = 1200
 SAMPLE_SEED = 7
 ROOT = os.geteuid() == 0
-NO_BACKOFF = payssam.Backoff(0.0, 0.0)
 ENV_KEY = "PAYSSAM_APIKEY"
 WAIT = 120.0
 """Seconds a real `payssam` process may take (generous: a loaded machine is only slower, never failed)."""
@@ -78,7 +74,7 @@ WAIT = 120.0
 # --------------------------------------------------------------------------- totals
 
 
-class Totals:
+class InvocationTotals:
     """Counts of every run, printed at the end of the session."""
 
     def __init__(self) -> None:
@@ -93,7 +89,7 @@ class Totals:
         self.explained = 0
         """Invocations whose every failure a known bug explains."""
 
-    def record(self, result: Result, failures: list[Failure], *, process: bool = False) -> None:
+    def record(self, result: RunResult, failures: list[Failure], *, process: bool = False) -> None:
         if process:
             self.processes += 1
         else:
@@ -106,32 +102,30 @@ class Totals:
         elif known:
             self.explained += 1
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+    def lines(self) -> Iterator[str]:
+        """What the session's runs did, printed once the session ends."""
         if not self.invocations and not self.processes:
             return
         statuses = ", ".join(f"{status}: {count:,}" for status, count in sorted(self.statuses.items()))
         seeds = ", ".join(str(seed) for seed in self.seeds) or "none"
         known = ", ".join(f"{bug} {count}" for bug, count in sorted(self.known.items())) or "none"
-        write = terminalreporter.write_line
-        write(
+        yield (
             f"payssam cli fuzz: {self.invocations:,} invocations in-process (seed {seeds}), "
             f"{self.processes} in a process"
         )
-        write(f"payssam cli fuzz: exit status {statuses}")
-        write(
+        yield f"payssam cli fuzz: exit status {statuses}"
+        yield (
             f"payssam cli fuzz: failures: {self.broken} invocations broke a promise; {self.explained} more only "
             f"showed known product bugs (invocations per bug: {known})"
         )
 
 
-TOTALS = Totals()
+TOTALS = InvocationTotals()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _totals(request: pytest.FixtureRequest) -> None:
-    manager = request.config.pluginmanager
-    if not manager.has_plugin("payssam-cli-fuzz-totals"):
-        manager.register(TOTALS, "payssam-cli-fuzz-totals")
+    print_at_session_end(request.config, "payssam-cli-fuzz-totals", TOTALS.lines)
 
 
 def announce(request: pytest.FixtureRequest, line: str) -> None:
@@ -153,7 +147,7 @@ class Outcome:
     inv: Invocation
     argv: list[str]
     workspace: Path
-    result: Result
+    result: RunResult
     failures: list[Failure]
 
     @property
@@ -231,7 +225,7 @@ class Harness:
         )
         return Outcome(inv, argv, workspace, result, failures)
 
-    def in_process(self, inv: Invocation, argv: list[str], workspace: Path) -> Result:
+    def in_process(self, inv: Invocation, argv: list[str], workspace: Path) -> RunResult:
         cwd = os.getcwd()
         os.chdir(workspace)
         try:
@@ -240,7 +234,7 @@ class Harness:
         finally:
             os.chdir(cwd)
 
-    def in_a_process(self, inv: Invocation, argv: list[str], workspace: Path) -> Result:
+    def in_a_process(self, inv: Invocation, argv: list[str], workspace: Path) -> RunResult:
         """`python -m payssam ARGV` in workspace, with the sandbox settings of this simulator and no proxy."""
         env = {name: value for name, value in os.environ.items() if "proxy" not in name.lower()}
         env.update(GOOD_ENV, PAYSSAM_BASE_URL=self.base_url, NO_PROXY="127.0.0.1,localhost")
@@ -258,7 +252,9 @@ class Harness:
             timeout=WAIT,
             check=False,
         )
-        return Result(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+        return RunResult(
+            done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
+        )
 
 
 @pytest.fixture
@@ -401,7 +397,7 @@ def test_a_sample_keeps_its_promises_in_a_real_process(harness: Harness, tmp_pat
 # --------------------------------------------------------------------------- the bugs the fuzz found
 
 
-def run_in(workspace: Path, argv: list[str], env: dict[str, str | None] | None = None) -> Result:
+def run_in(workspace: Path, argv: list[str], env: dict[str, str | None] | None = None) -> RunResult:
     """One cli.main run in workspace (the harness's simulator answers), the environment the sandbox's."""
     cwd = os.getcwd()
     os.chdir(workspace)

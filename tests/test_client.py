@@ -20,7 +20,17 @@ import pytest
 
 import payssam
 
-from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL, SANDBOX, offline_async_client, offline_client
+from kit import (
+    APIKEY,
+    MEMBER,
+    MERCHANT,
+    OFFLINE_URL,
+    SANDBOX,
+    Recorder,
+    free_port,
+    offline_async_client,
+    offline_client,
+)
 
 BILL_ID = "1234567890ABCDEFGHIJ"
 ENV = {
@@ -34,26 +44,9 @@ CANCEL_OK = {"code": "0000", "msg": "ok", "appr_num": "1", "appr_cancel_dt": "20
 CLIENTS = [payssam.PaySsam, payssam.AsyncPaySsam]
 
 
-class Recorder:
-    """A MockTransport handler that keeps every request and answers by path."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        body = CANCEL_OK if request.url.path.endswith("/cancel") else READ_OK
-        return httpx.Response(200, json=body)
-
-    @property
-    def last(self) -> httpx.Request:
-        assert self.requests, "no request was sent"
-        return self.requests[-1]
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body of the last request."""
-        loaded: dict[str, Any] = json.loads(self.last.content)
-        return loaded
+def by_path(request: httpx.Request) -> dict[str, Any]:
+    """The answer a Recorder here gives: a cancel's success for a cancel, else an unpaid bill's read."""
+    return CANCEL_OK if request.url.path.endswith("/cancel") else READ_OK
 
 
 # --------------------------------------------------------------------------- construction
@@ -134,7 +127,7 @@ def test_huge_int_timeout_is_a_validation_error() -> None:
 
 @pytest.mark.parametrize("base_url", ["http://127.0.0.1:9/?", "http://127.0.0.1:9/#"])
 def test_base_url_with_empty_query_or_fragment_is_refused(base_url: str) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     try:
         client = offline_client(recorder, base_url=base_url)
     except payssam.ValidationError as exc:
@@ -168,7 +161,7 @@ def test_from_env_reads_the_four_variables(cls: type[payssam.PaySsam | payssam.A
 
 
 def test_from_env_sends_the_apikey_to_the_env_base_url() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     client = payssam.PaySsam.from_env(
         environ={**ENV, "PAYSSAM_APIKEY": "ENV-KEY"},
         http_client=httpx.Client(transport=httpx.MockTransport(recorder)),
@@ -176,18 +169,18 @@ def test_from_env_sends_the_apikey_to_the_env_base_url() -> None:
     )
     client.read_bill(BILL_ID)
     assert str(recorder.last.url) == "http://127.0.0.1:9/env/if/bill/read"
-    assert recorder.body()["apikey"] == "ENV-KEY"
+    assert recorder.last_body()["apikey"] == "ENV-KEY"
     assert recorder.last.extensions["timeout"]["read"] == 3.0
 
 
 async def test_async_from_env_sends_to_the_env_base_url() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     client = payssam.AsyncPaySsam.from_env(
         environ=ENV, http_client=httpx.AsyncClient(transport=httpx.MockTransport(recorder))
     )
     await client.read_bill(BILL_ID)
     assert str(recorder.last.url) == "http://127.0.0.1:9/env/if/bill/read"
-    assert recorder.body()["member"] == MEMBER
+    assert recorder.last_body()["member"] == MEMBER
 
 
 @pytest.mark.parametrize("missing", sorted(ENV))
@@ -274,43 +267,43 @@ BASES = [
 
 @pytest.mark.parametrize(("base_url", "prefix"), BASES)
 def test_read_request_sync(base_url: str, prefix: str) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     result = offline_client(recorder, base_url=base_url).read_bill(BILL_ID)
     assert isinstance(result, payssam.BillStatus)
     assert len(recorder.requests) == 1
     check_common(recorder.last, prefix + "/if/bill/read")
-    check_read_body(recorder.body(), BILL_ID)
+    check_read_body(recorder.last_body(), BILL_ID)
 
 
 @pytest.mark.parametrize(("base_url", "prefix"), BASES)
 def test_cancel_request_sync(base_url: str, prefix: str) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     result = offline_client(recorder, base_url=base_url).cancel_bill(BILL_ID, 10000)
     assert isinstance(result, payssam.Cancellation)
     check_common(recorder.last, prefix + "/if/bill/cancel")
-    check_cancel_body(recorder.body(), BILL_ID, "10000")
+    check_cancel_body(recorder.last_body(), BILL_ID, "10000")
 
 
 @pytest.mark.parametrize(("base_url", "prefix"), BASES)
 async def test_requests_async(base_url: str, prefix: str) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     client = offline_async_client(recorder, base_url=base_url)
     assert isinstance(await client.read_bill(BILL_ID), payssam.BillStatus)
     check_common(recorder.last, prefix + "/if/bill/read")
-    check_read_body(recorder.body(), BILL_ID)
+    check_read_body(recorder.last_body(), BILL_ID)
     assert isinstance(await client.cancel_bill(BILL_ID, "10000"), payssam.Cancellation)
     check_common(recorder.last, prefix + "/if/bill/cancel")
-    check_cancel_body(recorder.body(), BILL_ID, "10000")
+    check_cancel_body(recorder.last_body(), BILL_ID, "10000")
 
 
 def test_prefixed_base_url_keeps_its_path() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     offline_client(recorder, base_url="http://127.0.0.1:9/partner/").read_bill("A1")
     assert recorder.last.url.path == "/partner/if/bill/read"
 
 
 def test_int_and_string_price_give_the_same_body() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     client = offline_client(recorder)
     client.cancel_bill("BILL1", 10000)
     as_int = recorder.last.content
@@ -321,13 +314,13 @@ def test_int_and_string_price_give_the_same_body() -> None:
 
 @pytest.mark.parametrize(("price", "sent"), [(0, "0"), (9_999_999_999, "9999999999"), ("0", "0"), ("1", "1")])
 def test_price_bounds_are_sent_as_digits(price: int | str, sent: str) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     offline_client(recorder).cancel_bill("B1", price)
-    check_cancel_body(recorder.body(), "B1", sent)
+    check_cancel_body(recorder.last_body(), "B1", sent)
 
 
 def test_caller_http_client_headers_are_kept_and_user_agent_is_ours() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     http = httpx.Client(
         transport=httpx.MockTransport(recorder), headers={"X-Trace": "abc", "User-Agent": "someone-else/1"}
     )
@@ -342,7 +335,7 @@ BAD_PRICES: list[Any] = [-1, 10**10, "1,000", "-5", "", " 5", "5 ", "1e3", "1234
 
 @pytest.mark.parametrize("bill_id", BAD_BILL_IDS)
 async def test_bad_bill_id_is_refused_before_sending(bill_id: Any) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     calls: list[Callable[[], object]] = [
         lambda: offline_client(recorder).read_bill(bill_id),
         lambda: offline_client(recorder).cancel_bill(bill_id, 10000),
@@ -363,7 +356,7 @@ async def test_bad_bill_id_is_refused_before_sending(bill_id: Any) -> None:
 
 @pytest.mark.parametrize("price", BAD_PRICES)
 async def test_bad_price_is_refused_before_sending(price: Any) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     with pytest.raises(payssam.ValidationError) as info:
         offline_client(recorder).cancel_bill(BILL_ID, price)
     assert info.value.field == "price"
@@ -397,7 +390,7 @@ def test_default_timeout_is_explicit() -> None:
 async def test_timeout_is_applied_to_every_request(
     configured: float | httpx.Timeout | None, expected: dict[str, float]
 ) -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     extra: dict[str, Any] = {} if configured is None else {"timeout": configured}
     # The caller's own client timeout (1000 s) must not win over the configured one.
     http = httpx.Client(transport=httpx.MockTransport(recorder), timeout=1000)
@@ -431,7 +424,7 @@ def test_context_manager_closes_its_own_http_client() -> None:
 
 
 def test_close_leaves_a_caller_http_client_open() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     http = httpx.Client(transport=httpx.MockTransport(recorder))
     with payssam.PaySsam(**SANDBOX, http_client=http) as client:
         client.read_bill(BILL_ID)
@@ -466,7 +459,7 @@ async def test_async_context_manager_closes_its_own_http_client() -> None:
 
 
 async def test_async_close_leaves_a_caller_http_client_open() -> None:
-    recorder = Recorder()
+    recorder = Recorder(by_path)
     http = httpx.AsyncClient(transport=httpx.MockTransport(recorder))
     async with payssam.AsyncPaySsam(**SANDBOX, http_client=http) as client:
         await client.read_bill(BILL_ID)
@@ -486,15 +479,6 @@ async def test_async_explicit_close_of_own_client() -> None:
 
 
 # --------------------------------------------------------------------------- real sockets
-
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
-
-
-@pytest.fixture
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Loopback requests must not be routed through a proxy from the environment."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -528,14 +512,6 @@ def silent_server() -> Iterator[int]:
             connection.close()
         server.close()
     assert not thread.is_alive()
-
-
-def free_port() -> int:
-    """A loopback port with nothing listening (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.mark.usefixtures("no_proxy")

@@ -13,7 +13,7 @@ import pytest
 import payssam
 from payssam._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 
-from conftest import APIKEY, MEMBER, MERCHANT, SANDBOX
+from kit import APIKEY, MEMBER, MERCHANT, SANDBOX
 
 CLIENTS = [pytest.param(payssam.PaySsam, id="sync"), pytest.param(payssam.AsyncPaySsam, id="async")]
 BAD_PORTS = ["-1", "0", "00", "-0", "65536", "99999", "065536", "1_0", "+80", "\u0663"]

@@ -41,9 +41,9 @@ from payssam import (
 )
 from payssam._errors import API_ERRORS, ApiError, OutcomeUnknownError, PaySsamError
 
-from conftest import APIKEY, MEMBER, MERCHANT, ROOT, attempt_error
+from kit import APIKEY, MEMBER, MERCHANT, ROOT, attempt_error, free_port
 from oracle import URI, callback_request_schema, response_examples, validator
-from prism import Prism, free_port
+from prism import Prism
 
 READ = "/if/bill/read"
 CANCEL = "/if/bill/cancel"
@@ -379,6 +379,7 @@ def test_prism_calls_back_with_an_approval_the_sdk_parses_and_takes_its_ack(
     assert ("Violation" in log) is violation, log
 
 
+@pytest.mark.prism  # reads ajv-formats, Prism's own format checks, from mock/node_modules
 def test_the_oracle_checks_uri_like_the_mock() -> None:
     """oracle.URI is ajv-formats' expression, which Prism asserts for `format: uri`."""
     source = (ROOT / "mock" / "node_modules" / "ajv-formats" / "dist" / "formats.js").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ import pytest
 import payssam
 from payssam import _deadlines as deadlines
 
-from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL
+from kit import APIKEY, MEMBER, MERCHANT, OFFLINE_URL
 
 
 async def test_only_the_overrunning_attempts_are_cancelled_and_the_watch_stops_when_idle() -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from drill import (
     BETWEEN,
     END,
@@ -40,9 +41,8 @@ from drill import (
     failure,
     random_sequence,
 )
+from kit import FUZZING, MODES, print_at_session_end
 
-FUZZING = os.environ.get("PAYSSAM_FUZZ", "") not in ("", "0")
-MODES = ["sync", "async"]
 QUICK_SEEDS = [6, 17, 114, 227, 273, 290, 310, 358]
 """The derandomised handful `make test` runs (each a whole sequence: 3 to 12 rows, 4 to 7 runs), picked so that
 together they meet every fault, kill, edit, action and outcome the drill has."""
@@ -52,26 +52,22 @@ FUZZ = Totals()
 FUZZ_RUN: dict[str, Any] = {}
 
 
-class _Totals:
-    """Prints what the drill did once the session ends."""
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        for name, totals in (("quick sequences", QUICK), ("fuzz", FUZZ)):
-            if not totals.sequences:
-                continue
-            extra = ""
-            if totals is FUZZ:
-                extra = f" (base seed {FUZZ_RUN['base']}, {FUZZ_RUN['seconds']:.1f} s)"
-            terminalreporter.write_line(f"payssam drill, {name}{extra}:")
-            for line in totals.lines():
-                terminalreporter.write_line(f"  {line}")
+def summary() -> Iterator[str]:
+    """What the drill did, printed once the session ends."""
+    for name, totals in (("quick sequences", QUICK), ("fuzz", FUZZ)):
+        if not totals.sequences:
+            continue
+        extra = ""
+        if totals is FUZZ:
+            extra = f" (base seed {FUZZ_RUN['base']}, {FUZZ_RUN['seconds']:.1f} s)"
+        yield f"payssam drill, {name}{extra}:"
+        for line in totals.lines():
+            yield f"  {line}"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _totals(request: pytest.FixtureRequest) -> None:
-    manager = request.config.pluginmanager
-    if not manager.has_plugin("payssam-drill-totals"):
-        manager.register(_Totals(), "payssam-drill-totals")
+    print_at_session_end(request.config, "payssam-drill-totals", summary)
 
 
 @pytest.fixture

@@ -34,21 +34,15 @@ import pytest
 import payssam
 import payssam._exchange
 
-from conftest import PROXY_VARIABLES, SANDBOX, offline_async_client, offline_client
+from kit import MODES, SANDBOX, free_port, offline_async_client, offline_client
 
 BILL_ID = "1234567890ABCDEFGHIJ"
 MIB = 1 << 20
 DRIP_INTERVAL = 0.1
 WAIT = 30.0  # generous bound of every wait on a server thread; never reached when things work
 READ_ANSWER = {"code": "0000", "msg": "ok", "bill_id": BILL_ID, "appr_state": "W", "appr_price": "10000"}
-MODES = ["sync", "async"]
 
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Loopback requests must not be routed through a proxy from the environment."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("no_proxy")  # loopback requests must not go through a proxy from the environment
 
 
 # --------------------------------------------------------------------------- loopback servers
@@ -223,7 +217,7 @@ async def read_bill(client: payssam.PaySsam | payssam.AsyncPaySsam) -> payssam.B
         return await client.read_bill(BILL_ID)
 
 
-async def wait_for(event: threading.Event) -> bool:
+async def waited(event: threading.Event) -> bool:
     """Wait (generously) for a server thread's event without blocking the event loop."""
     return await asyncio.to_thread(event.wait, WAIT)
 
@@ -270,7 +264,7 @@ async def test_a_dripping_server_is_cut_off_by_the_attempt_deadline(mode: str, w
     with Loopback(dripping(whole)) as server:
         with pytest.raises(payssam.TransportTimeoutError) as info:
             await read_bill(client_for(server, mode))
-        assert await wait_for(server.went_away), "the client never closed the dripping connection"
+        assert await waited(server.went_away), "the client never closed the dripping connection"
         check_cut_off(server, whole)
         assert server.requests == 1
     assert info.value.operation == "read_bill"
@@ -419,17 +413,10 @@ def test_an_error_that_is_not_httpcore_is_left_alone() -> None:
     assert payssam._exchange._as_httpx(OSError("not httpcore's")) is None
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_errors_when_sending_are_httpx_classes() -> None:
     with httpx.Client(transport=payssam.BoundedTransport()) as http:
         with pytest.raises(httpx.ConnectError) as refused:
-            http.get(f"http://127.0.0.1:{closed_port()}/")
+            http.get(f"http://127.0.0.1:{free_port()}/")
         assert isinstance(refused.value.__cause__, httpcore.ConnectError)
         with pytest.raises(httpx.UnsupportedProtocol):
             http._transport.handle_request(httpx.Request("GET", "ftp://127.0.0.1/"))

@@ -18,6 +18,23 @@ from typing import Any
 
 import httpx
 import pytest
+
+from payssam import (
+    AsyncPaySsam,
+    BillState,
+    Cancellation,
+    Destruction,
+    OutcomeUnknownError,
+    PaySsam,
+    PaySsamError,
+    ProtocolError,
+    SentBill,
+    TransportError,
+    TransportTimeoutError,
+    new_bill_id,
+)
+from payssam_sim import Simulator
+
 from faultproxy import (
     BACKOFF,
     CALLBACK,
@@ -42,22 +59,7 @@ from faultproxy import (
     run,
     table,
 )
-
-from payssam import (
-    AsyncPaySsam,
-    BillState,
-    Cancellation,
-    Destruction,
-    OutcomeUnknownError,
-    PaySsam,
-    PaySsamError,
-    ProtocolError,
-    SentBill,
-    TransportError,
-    TransportTimeoutError,
-    new_bill_id,
-)
-from payssam_sim import Simulator
+from kit import MODES
 
 SEED = int(os.environ.get("PAYSSAM_FAULT_SEED", "20251126"))
 OPERATIONS = 70
@@ -67,7 +69,6 @@ SEEDED_TIMEOUT = 0.5
 TIMEOUT = 1.0
 """The targeted tests' client timeout: roomy, so a loaded machine does not turn a passed request into a fault."""
 PRICE = 15000
-MODES = ("sync", "async")
 WAIT = 15.0
 """Generous: only for waiting on the proxy to notice a client that hung up."""
 

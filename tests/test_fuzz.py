@@ -16,12 +16,10 @@ import collections
 import contextlib
 import enum
 import gzip
-import hashlib
 import ipaddress
 import itertools
 import json
 import math
-import os
 import re
 import sys
 import threading
@@ -39,37 +37,44 @@ from urllib.parse import urlsplit
 import httpx
 import idna
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import payssam
 from payssam import AsyncPaySsam, PaySsam
 
-from conftest import SEND_WIRE_NAMES, SPEC_PATH
+from kit import (
+    FUZZ_HEALTH_CHECKS,
+    FUZZING,
+    MODES,
+    NO_BACKOFF,
+    QUICK_PHASES,
+    SEND_WIRE_NAMES,
+    SPEC_PATH,
+    LyingInt,
+    Recorder,
+    print_at_session_end,
+    sha256,
+)
 from oracle import request_schema, validator
 
 # --------------------------------------------------------------------------- budget and totals
 
-FUZZING = os.environ.get("PAYSSAM_FUZZ", "") not in ("", "0")
-SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
     "payssam-fuzz",
     parent=settings.get_profile("payssam"),
     max_examples=1000,
-    suppress_health_check=SUPPRESSED,
+    suppress_health_check=FUZZ_HEALTH_CHECKS,
     derandomize=False,
 )
 PROFILE = settings.get_profile("payssam-fuzz" if FUZZING else "payssam")
 
 
-QUICK_PHASES = [phase for phase in Phase if phase is not Phase.explain]  # explaining re-runs failures traced: slow
-
-
 def budget(quick: int, fuzz: int) -> settings:
     """quick examples in `make test`, fuzz under PAYSSAM_FUZZ=1 (`make fuzz`)."""
     if FUZZING:
-        return settings(PROFILE, max_examples=fuzz, suppress_health_check=SUPPRESSED)
-    return settings(PROFILE, max_examples=quick, suppress_health_check=SUPPRESSED, phases=QUICK_PHASES)
+        return settings(PROFILE, max_examples=fuzz, suppress_health_check=FUZZ_HEALTH_CHECKS)
+    return settings(PROFILE, max_examples=quick, suppress_health_check=FUZZ_HEALTH_CHECKS, phases=QUICK_PHASES)
 
 
 CALLS: collections.Counter[str] = collections.Counter()
@@ -83,21 +88,19 @@ RUNNER = asyncio.Runner(loop_factory=asyncio.new_event_loop)
 """Runs the awaitable clients' calls; never touches the event loop of pytest-asyncio."""
 
 
-class _Totals:
-    """Prints the counts once the session ends."""
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not CALLS and not SCRIPTS:
-            return
-        by_name = ", ".join(f"{name} {count:,}" for name, count in sorted(CALLS.items()))
-        terminalreporter.write_line(f"payssam fuzz: {sum(CALLS.values()):,} bad calls ({by_name})")
-        garbage = ", ".join(f"{op} {SERVED[op]:,} in {SCRIPTS[op]:,} examples" for op in sorted(SCRIPTS))
-        terminalreporter.write_line(f"payssam fuzz: {sum(SERVED.values()):,} garbage answers served ({garbage})")
+def summary() -> Iterator[str]:
+    """The counts, printed once the session ends."""
+    if not CALLS and not SCRIPTS:
+        return
+    by_name = ", ".join(f"{name} {count:,}" for name, count in sorted(CALLS.items()))
+    yield f"payssam fuzz: {sum(CALLS.values()):,} bad calls ({by_name})"
+    garbage = ", ".join(f"{op} {SERVED[op]:,} in {SCRIPTS[op]:,} examples" for op in sorted(SCRIPTS))
+    yield f"payssam fuzz: {sum(SERVED.values()):,} garbage answers served ({garbage})"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _totals(request: pytest.FixtureRequest) -> Iterator[None]:
-    request.config.pluginmanager.register(_Totals(), "payssam-fuzz-totals")
+    print_at_session_end(request.config, "payssam-fuzz-totals", summary)
     yield
     RUNNER.run(ASYNC_ELSEWHERE.aclose())
     SYNC_ELSEWHERE.close()
@@ -119,7 +122,6 @@ NAME = "홍길동"
 PRODUCT = "11월 수강료"
 CALLBACK = "https://partner.example/payssam/approval"
 SHORT_URL = "https://payssam.kr/b/AbC123"
-NO_BACKOFF = payssam.Backoff(0.0, 0.0)
 KST = payssam.KST
 HEX64 = re.compile(r"[0-9a-f]{64}")
 BILL_ID_RULE = re.compile(r"[A-Za-z0-9]{1,20}")
@@ -133,7 +135,6 @@ PATHS = {
     "destroy": "/if/bill/destroy",
 }
 OPS = sorted(PATHS)
-MODES = ["sync", "async"]
 READ_PATH = PATHS["read"]
 RESULTS: dict[str, type] = {
     "read": payssam.BillStatus,
@@ -213,20 +214,14 @@ def operation_of(request: httpx.Request) -> str:
     return next(op for op, path in PATHS.items() if request.url.path.endswith(path))
 
 
-class Recorder:
-    """A MockTransport handler that records every request and answers it with its operation's success."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        body = json.loads(request.content)
-        bill_id = body["bill"]["bill_id"] if "bill" in body else body["bill_id"]
-        return httpx.Response(200, json=success(operation_of(request), bill_id))
+def succeeding(request: httpx.Request) -> dict[str, Any]:
+    """Its operation's success for the bill the request names: what a Recorder here answers."""
+    body = json.loads(request.content)
+    bill_id = body["bill"]["bill_id"] if "bill" in body else body["bill_id"]
+    return success(operation_of(request), bill_id)
 
 
-OUTSIDE = Recorder()
+OUTSIDE = Recorder(succeeding)
 """Requests that reached an http_client the SDK should have refused (there must be none)."""
 SYNC_ELSEWHERE = httpx.Client(transport=httpx.MockTransport(OUTSIDE))
 ASYNC_ELSEWHERE = httpx.AsyncClient(transport=httpx.MockTransport(OUTSIDE))
@@ -313,16 +308,6 @@ class Opaque:
         return f"Opaque({self.text!r})"
 
 
-class LyingInt(int):
-    """An int whose str() is not its digits."""
-
-    def __str__(self) -> str:
-        return "1 0"
-
-    def __repr__(self) -> str:
-        return f"LyingInt({int.__repr__(self)})"
-
-
 class TextSubclass(str):
     """A str subclass: a str all the same."""
 
@@ -336,10 +321,6 @@ def raiser(kind: type[Exception]) -> Callable[[str], str]:
         raise kind("digest failed")
 
     return digest
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 OBJECTS: list[Any] = [
@@ -891,7 +872,7 @@ def construct(cls: type, kwargs: dict[str, Any], recorder: Recorder, fuzzed: set
 def test_constructor_with_one_bad_argument(data: st.DataObject) -> None:
     cls = data.draw(st.sampled_from([PaySsam, AsyncPaySsam]), label="class")
     param = data.draw(st.sampled_from(SETTINGS), label="param")
-    recorder = Recorder()
+    recorder = Recorder(succeeding)
     kwargs = valid_settings(cls, recorder)
     kwargs[param] = data.draw(bad_setting(param, cls), label=param)
     construct(cls, kwargs, recorder, {param})
@@ -901,7 +882,7 @@ def test_constructor_with_one_bad_argument(data: st.DataObject) -> None:
 @given(data=st.data())
 def test_constructor_with_random_arguments(data: st.DataObject) -> None:
     cls = data.draw(st.sampled_from([PaySsam, AsyncPaySsam]), label="class")
-    recorder = Recorder()
+    recorder = Recorder(succeeding)
     kwargs = valid_settings(cls, recorder)
     fuzzed = set()
     for param in SETTINGS:
@@ -935,7 +916,7 @@ MAPPINGS: list[Callable[[dict[Any, Any]], Mapping[Any, Any]]] = [dict, MappingPr
 @given(data=st.data())
 def test_from_env_with_bad_input(data: st.DataObject) -> None:
     cls = data.draw(st.sampled_from([PaySsam, AsyncPaySsam]), label="class")
-    recorder = Recorder()
+    recorder = Recorder(succeeding)
     options = {key: value for key, value in valid_settings(cls, recorder).items() if key not in ENV_NAMES}
     env: Any = dict(VALID_ENV)
     fuzzed: set[str] = set()
@@ -986,7 +967,7 @@ def test_from_env_with_bad_input(data: st.DataObject) -> None:
 @given(data=st.data())
 def test_with_options_with_bad_input(data: st.DataObject) -> None:
     mode = data.draw(st.sampled_from(MODES), label="mode")
-    recorder = Recorder()
+    recorder = Recorder(succeeding)
     client = client_for(mode, recorder)
     strategies = {"timeout": TIMEOUTS, "max_retries": MAX_RETRIES, "backoff": BACKOFFS}
     names = data.draw(st.sets(st.sampled_from(sorted(strategies)), min_size=1), label="options")
@@ -1029,7 +1010,7 @@ def test_the_longest_backoff_accepted_pauses_at_most_an_hour_and_the_read_then_w
 
 def call_with(op: str, mode: str, kwargs: Mapping[str, Any], fuzzed: set[str]) -> None:
     """One call: ValidationError naming a fuzzed argument with nothing sent, or a valid call sent once."""
-    recorder = Recorder()
+    recorder = Recorder(succeeding)
     client = client_for(mode, recorder)
     CALLS[f"{op}_bill"] += 1
     try:
@@ -1271,7 +1252,7 @@ CLIENTS = st.one_of(
 @given(data=st.data())
 def test_verify_approval_with_bad_input(data: st.DataObject) -> None:
     mode = data.draw(st.sampled_from(MODES), label="mode")
-    recorder = Recorder()
+    recorder = Recorder(succeeding)
     client: Any = client_for(mode, recorder)
     kwargs: dict[str, Any] = {"approval": data.draw(st.sampled_from([APPROVAL, FOREIGN_APPROVAL])), "client": client}
     if data.draw(st.booleans(), label="expected price"):
@@ -1303,7 +1284,7 @@ def test_verify_approval_with_bad_input(data: st.DataObject) -> None:
 
 
 @dataclass(frozen=True)
-class Answer:
+class WireAnswer:
     """One HTTP answer: eager (the body already read, httpx decodes it) or streamed in chunks, maybe cut."""
 
     status: int
@@ -1317,7 +1298,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Failure:
+class WireFailure:
     """No answer: the transport raises this httpx error."""
 
     kind: type[httpx.HTTPError]
@@ -1343,8 +1324,8 @@ class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
             raise self._cut("connection lost mid-answer")
 
 
-def respond(answer: Answer | Failure, request: httpx.Request) -> httpx.Response:
-    if isinstance(answer, Failure):
+def respond(answer: WireAnswer | WireFailure, request: httpx.Request) -> httpx.Response:
+    if isinstance(answer, WireFailure):
         raise answer.kind("fuzzed failure", request=request)
     if answer.chunks is None:
         return httpx.Response(answer.status, headers=list(answer.headers), content=answer.body)
@@ -1529,10 +1510,10 @@ CUTS = [httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout]
 
 
 @st.composite
-def answers(draw: st.DrawFn, op: str) -> Answer | Failure:
+def answers(draw: st.DrawFn, op: str) -> WireAnswer | WireFailure:
     """A garbage answer to a request of op (or no answer at all)."""
     if draw(st.integers(0, 9)) == 0:
-        return Failure(draw(st.sampled_from(HTTP_ERRORS)))
+        return WireFailure(draw(st.sampled_from(HTTP_ERRORS)))
     status = draw(st.one_of(st.just(200), st.just(200), st.just(200), st.integers(100, 599), st.sampled_from([429])))
     content = draw(bodies(op))
     encoding = draw(st.sampled_from(list(ENCODINGS)))
@@ -1554,15 +1535,15 @@ def answers(draw: st.DrawFn, op: str) -> Answer | Failure:
     if draw(st.booleans()):
         headers.append((b"x-echo", draw(st.sampled_from([APIKEY.encode(), b"\xff\xfe", b"\x00"]))))
     if draw(st.booleans()):
-        return Answer(status, tuple(headers), content, encoding, body)
+        return WireAnswer(status, tuple(headers), content, encoding, body)
     chunks = tuple(draw(st.lists(st.integers(0, max(len(body), 1)), max_size=4)))
     cut = draw(st.one_of(st.none(), st.none(), st.sampled_from(CUTS)))
-    return Answer(status, tuple(headers), content, encoding, body, chunks=chunks, cut=cut)
+    return WireAnswer(status, tuple(headers), content, encoding, body, chunks=chunks, cut=cut)
 
 
-def valid_read(body: dict[str, Any]) -> Answer:
+def valid_read(body: dict[str, Any]) -> WireAnswer:
     content = json.dumps(body).encode()
-    return Answer(200, ((b"content-type", b"application/json"),), content, "none", content, garbage=False)
+    return WireAnswer(200, ((b"content-type", b"application/json"),), content, "none", content, garbage=False)
 
 
 VALID_READS = st.sampled_from(
@@ -1582,15 +1563,15 @@ VALID_READS = st.sampled_from(
 
 
 @dataclass(frozen=True)
-class Script:
+class ServerScript:
     """What the server answers: requests of the operation get `answers` in turn (cycling); a write's
     read-backs get `reads` in turn (None: they get `answers` too)."""
 
-    answers: tuple[Answer | Failure, ...]
-    reads: tuple[Answer | Failure, ...] | None
+    answers: tuple[WireAnswer | WireFailure, ...]
+    reads: tuple[WireAnswer | WireFailure, ...] | None
 
 
-def scripts(op: str) -> st.SearchStrategy[Script]:
+def scripts(op: str) -> st.SearchStrategy[ServerScript]:
     garbage = st.lists(answers(op), min_size=1, max_size=3).map(tuple)
     reads = st.one_of(
         st.none(),
@@ -1598,13 +1579,13 @@ def scripts(op: str) -> st.SearchStrategy[Script]:
         st.lists(answers("read"), min_size=1, max_size=3).map(tuple),
         st.lists(st.one_of(VALID_READS, answers("read")), min_size=1, max_size=3).map(tuple),
     )
-    return st.builds(Script, garbage, reads if op != "read" else st.none())
+    return st.builds(ServerScript, garbage, reads if op != "read" else st.none())
 
 
 class Server:
     """Answers a client's requests from a script, keeping them."""
 
-    def __init__(self, op: str, script: Script) -> None:
+    def __init__(self, op: str, script: ServerScript) -> None:
         self.op = op
         self.script = script
         self.requests: list[httpx.Request] = []

@@ -16,16 +16,9 @@ import pytest
 import payssam
 from payssam import Backoff, PaySsam, ValidationError, bill_hash, parse_approval, sha256_hex
 
-from conftest import APIKEY, MEMBER, MERCHANT, OFFLINE_URL, offline_client
+from kit import APIKEY, MEMBER, MERCHANT, OFFLINE_URL, LyingInt, offline_client
 
 BILL = "A1"
-
-
-class LyingInt(int):
-    """An int whose text is not its value."""
-
-    def __str__(self) -> str:
-        return "1 0"
 
 
 class OddStr(str):

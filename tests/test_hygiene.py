@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,12 +17,24 @@ import pytest
 
 import payssam
 
-from conftest import MEMBER, SANDBOX, attempt_error, offline_async_client, offline_client
+from kit import (
+    GZIP_JSON,
+    MEMBER,
+    MODES,
+    SANDBOX,
+    Handler,
+    attempt_error,
+    fails,
+    offline_async_client,
+    offline_client,
+    ok,
+    raw,
+    streamed,
+)
 
 KEY = "SECRET/KEY-0123456789abcdefXYZ"
 BILL_ID = "BILL0001"
 PRICE = 10000
-MODES = ["sync", "async"]
 CLIENTS = [payssam.PaySsam, payssam.AsyncPaySsam]
 SETTINGS: dict[str, Any] = {"apikey": KEY, "max_retries": 0, "backoff": payssam.Backoff(0.0, 0.0)}
 
@@ -50,13 +62,11 @@ SEND_ARGS: dict[str, Any] = {
     "callback_url": "https://partner.example/approval",
 }
 
-Answer = Callable[[httpx.Request], httpx.Response]
-
 
 class Router:
     """A MockTransport handler answering by path (the last path component), keeping every request."""
 
-    def __init__(self, **answers: Answer) -> None:
+    def __init__(self, **answers: Handler) -> None:
         self.answers = answers
         self.requests: list[httpx.Request] = []
 
@@ -68,26 +78,6 @@ class Router:
 
     def count(self, op: str) -> int:
         return sum(1 for request in self.requests if request.url.path.endswith("/" + op))
-
-
-def ok(body: Mapping[str, Any]) -> Answer:
-    return lambda request: httpx.Response(200, json=dict(body))
-
-
-def raw(status: int, content: bytes, headers: Mapping[str, str] | None = None) -> Answer:
-    return lambda request: httpx.Response(status, content=content, headers=dict(headers or {}))
-
-
-def streamed(content: bytes, headers: Mapping[str, str]) -> Answer:
-    """HTTP 200 left unread, as from a socket: the SDK undoes its Content-Encoding, not httpx."""
-    return lambda request: httpx.Response(200, headers=dict(headers), stream=httpx.ByteStream(content))
-
-
-def fails(kind: type[httpx.TransportError]) -> Answer:
-    def answer(request: httpx.Request) -> httpx.Response:
-        raise kind("scripted failure", request=request)
-
-    return answer
 
 
 async def run(mode: str, router: Router, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -293,7 +283,7 @@ MAY = "may have taken effect"
     "answer",
     [pytest.param(raw(503, b"busy"), id="http-503"), pytest.param(fails(httpx.ReadError), id="read-error")],
 )
-async def test_a_failed_write_says_it_may_have_taken_effect_and_a_read_does_not(mode: str, answer: Answer) -> None:
+async def test_a_failed_write_says_it_may_have_taken_effect_and_a_read_does_not(mode: str, answer: Handler) -> None:
     unchanged = {"read": ok({"code": "9980"})}
     read = await raised(mode, Router(read=answer), "read_bill", BILL_ID)
     assert MAY not in str(read)
@@ -307,13 +297,12 @@ async def test_a_failed_write_says_it_may_have_taken_effect_and_a_read_does_not(
     assert MAY in str(destroy)
 
 
-GZIP = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
 BROKEN_GZIP = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 24
 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_cancel_answered_with_broken_gzip_is_settled_by_the_read_back(mode: str) -> None:
-    router = Router(cancel=streamed(BROKEN_GZIP, GZIP), read=ok(READ_CANCELLED))
+    router = Router(cancel=streamed(BROKEN_GZIP, GZIP_JSON), read=ok(READ_CANCELLED))
     result = await run(mode, router, "cancel_bill", BILL_ID, PRICE)
     assert result.recovered is True
     assert result.original_approval_number == "30012345"
@@ -322,7 +311,7 @@ async def test_a_cancel_answered_with_broken_gzip_is_settled_by_the_read_back(mo
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_cancel_answered_with_broken_gzip_and_still_paid_is_a_protocol_error(mode: str) -> None:
-    router = Router(cancel=streamed(BROKEN_GZIP, GZIP), read=ok(READ_PAID))
+    router = Router(cancel=streamed(BROKEN_GZIP, GZIP_JSON), read=ok(READ_PAID))
     error = await raised(mode, router, "cancel_bill", BILL_ID, PRICE)
     assert type(error) is payssam.OutcomeUnknownError  # an undecodable answer may hide a cancel that took effect
     check_undecodable(attempt_error(error))
@@ -365,7 +354,7 @@ class AsyncReadingTransport(httpx.AsyncBaseTransport):
 
 def test_broken_gzip_read_by_the_callers_transport_is_not_a_lost_answer() -> None:
     """httpx itself raises DecodingError when a transport reads the answer: an answer all the same."""
-    router = Router(cancel=streamed(BROKEN_GZIP, GZIP), read=ok(READ_PAID))
+    router = Router(cancel=streamed(BROKEN_GZIP, GZIP_JSON), read=ok(READ_PAID))
     http = httpx.Client(transport=ReadingTransport(httpx.MockTransport(router)))
     with http, pytest.raises(payssam.PaySsamError) as info:
         payssam.PaySsam(**{**SANDBOX, **SETTINGS}, http_client=http).cancel_bill(BILL_ID, PRICE)
@@ -374,7 +363,7 @@ def test_broken_gzip_read_by_the_callers_transport_is_not_a_lost_answer() -> Non
 
 
 async def test_broken_gzip_read_by_the_callers_transport_is_not_a_lost_answer_async() -> None:
-    router = Router(cancel=streamed(BROKEN_GZIP, GZIP), read=ok(READ_PAID))
+    router = Router(cancel=streamed(BROKEN_GZIP, GZIP_JSON), read=ok(READ_PAID))
     async with httpx.AsyncClient(transport=AsyncReadingTransport(httpx.MockTransport(router))) as http:
         with pytest.raises(payssam.PaySsamError) as info:
             await payssam.AsyncPaySsam(**{**SANDBOX, **SETTINGS}, http_client=http).cancel_bill(BILL_ID, PRICE)

@@ -42,8 +42,8 @@ from payssam._errors import API_ERRORS
 from payssam._validation import KST
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT
-from prism import Prism, free_port
+from kit import APIKEY, MEMBER, MERCHANT, free_port
+from prism import Prism
 from receiver import ApprovalReceiver
 
 PRICE = 12000
@@ -82,7 +82,7 @@ class Lane:
     async_client: Callable[[], AsyncPaySsam]
 
 
-@pytest.fixture(params=["proxy", "socket", "inprocess"])
+@pytest.fixture(params=[pytest.param("proxy", marks=pytest.mark.prism), "socket", "inprocess"])
 def lane(request: pytest.FixtureRequest, simulator: Simulator) -> Iterator[Lane]:
     """Through Prism proxy --errors to the socket, straight to the socket, or in-process with no socket at all."""
     if request.param == "inprocess":
@@ -397,6 +397,7 @@ class _OffContract(BaseHTTPRequestHandler):
         """Quiet."""
 
 
+@pytest.mark.prism
 def test_the_proxy_really_refuses_an_answer_off_the_contract() -> None:
     """Without this, a proxy that forwarded anything would make every lifecycle test above pass vacuously."""
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), _OffContract)

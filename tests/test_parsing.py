@@ -21,7 +21,7 @@ from payssam_api_client.models.approval import Approval
 from payssam_api_client.models.cancel_bill import CancelBill
 from payssam_api_client.types import UNSET
 
-from conftest import (
+from kit import (
     EXPECTED_ERRORS,
     OFFLINE_URL,
     SPEC_PATH,

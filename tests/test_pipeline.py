@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT
+from kit import ROOT
 
 TOOLS = ROOT / "openapi" / "tools"
 sys.path.insert(0, str(TOOLS))

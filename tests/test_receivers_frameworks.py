@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ import payssam
 from payssam import AsyncPaySsam, PaySsam, new_bill_id
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT
+from kit import APIKEY, MEMBER, MERCHANT, wait_for
 
 # --------------------------------------------------------------------------- the receivers (README text)
 
@@ -138,14 +137,6 @@ def delivery(sim: Simulator, bill_id: str) -> dict[str, Any]:
     with control(sim) as http:
         view: dict[str, Any] = http.get(f"/_sim/bills/{bill_id}").json()["callback"]
     return view
-
-
-def wait_for(check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -312,7 +303,7 @@ def read_appr(sim: Simulator, bill_id: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- any transport, sync or async
 
 
-class Script:
+class ScriptedReceiver:
     """An async approval handler answering from a script (status, body); records how many calls it had."""
 
     def __init__(self, *answers: tuple[int, bytes]) -> None:
@@ -331,7 +322,7 @@ ACK_BYTES = payssam.APPROVAL_ACK
 
 
 def test_async_mock_transport_retries_run_from_the_delivery_worker() -> None:
-    script = Script((503, b""), (200, ACK_BYTES))
+    script = ScriptedReceiver((503, b""), (200, ACK_BYTES))
     handler: Callable[[httpx.Request], Any] = script.__call__
     sim = Simulator(callback_transport=httpx.MockTransport(handler), callback_retry_interval=0.05)
     try:
@@ -339,7 +330,7 @@ def test_async_mock_transport_retries_run_from_the_delivery_worker() -> None:
         with control(sim) as http:
             first = http.post(f"/_sim/bills/{bill_id}/pay", json={}).json()["callback"]
         assert (first["attempts"], first["acknowledged"], first["last_error"]) == (1, False, "HTTP 503")
-        wait_for(lambda: delivery(sim, bill_id)["acknowledged"])
+        wait_for(lambda: delivery(sim, bill_id)["acknowledged"], timeout=WAIT)
         assert delivery(sim, bill_id)["attempts"] == 2
         assert script.threads == {"payssam-sim-callback-loop"}  # both attempts ran on the simulator's own loop
     finally:

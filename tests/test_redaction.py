@@ -20,14 +20,16 @@ import pytest
 import payssam
 from payssam.redaction import Secret, excerpt, mask_name, mask_phone, redact
 
-from conftest import (
+from kit import (
     MEMBER,
     MERCHANT,
     OFFLINE_URL,
     Handler,
     attempt_error,
+    fails,
     offline_async_client,
     offline_client,
+    raw,
     reads_answered,
 )
 
@@ -67,24 +69,6 @@ def echoing(body: dict[str, Any]) -> Handler:
         sent = json.loads(request.content)
         assert sent["apikey"] == KEY  # the key does go on the wire
         return httpx.Response(200, json={**body, "apikey": sent["apikey"]})
-
-    return handler
-
-
-def answering(status: int, content: bytes) -> Handler:
-    """A handler answering every request with status and raw content."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=content)
-
-    return handler
-
-
-def failing(exc: type[httpx.TransportError], message: str) -> Handler:
-    """A handler failing every request with exc(message)."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise exc(message, request=request)
 
     return handler
 
@@ -183,18 +167,18 @@ PROTOCOL_BODIES: list[Any] = [
 @pytest.mark.parametrize(("status", "content"), PROTOCOL_BODIES)
 async def test_protocol_errors_hide_the_key(status: int, content: bytes) -> None:
     assert KEY.encode() in content  # the premise: the server body holds the key verbatim
-    cancel = raised(lambda: sync_client(reads_answered(answering(status, content), READ_PAID)).cancel_bill(BILL_ID, 1))
+    cancel = raised(lambda: sync_client(reads_answered(raw(status, content), READ_PAID)).cancel_bill(BILL_ID, 1))
     assert_exception_clean(cancel)  # the unknown outcome (a 4xx: the refusal itself) is clean, and so is its cause
-    errors = [raised(lambda: sync_client(answering(status, content)).read_bill(BILL_ID)), attempt_error(cancel)]
+    errors = [raised(lambda: sync_client(raw(status, content)).read_bill(BILL_ID)), attempt_error(cancel)]
     with pytest.raises(payssam.ProtocolError) as info:
-        await async_client(answering(status, content)).read_bill(BILL_ID)
+        await async_client(raw(status, content)).read_bill(BILL_ID)
     errors.append(info.value)
     for exc in errors:
         assert isinstance(exc, payssam.ProtocolError)
         assert exc.status_code == status
         assert exc.excerpt  # something is shown, just not the key
         assert_exception_clean(exc)
-    unknown = raised(lambda: sync_client(answering(status, content)).cancel_bill(BILL_ID, 1))
+    unknown = raised(lambda: sync_client(raw(status, content)).cancel_bill(BILL_ID, 1))
     assert_exception_clean(unknown)
     if 400 <= status < 500:  # turned away for sure: nothing to settle
         assert isinstance(unknown, payssam.ProtocolError)
@@ -207,7 +191,7 @@ async def test_protocol_errors_hide_the_key(status: int, content: bytes) -> None
 def test_protocol_error_masks_any_json_apikey_member() -> None:
     other = "SOME-OTHER-LEAKED-KEY-987"
     body = json.dumps({"apikey": other, "note": "x"}).encode()
-    exc = raised(lambda: sync_client(answering(502, body)).read_bill(BILL_ID))
+    exc = raised(lambda: sync_client(raw(502, body)).read_bill(BILL_ID))
     assert isinstance(exc, payssam.ProtocolError)
     assert other not in str(exc)
     assert '"apikey": "***"' in exc.excerpt
@@ -218,11 +202,11 @@ def test_protocol_error_masks_any_json_apikey_member() -> None:
 async def test_api_error_message_hides_the_key_and_phone(field: str) -> None:
     body = json.dumps({"code": "1003", field: f"Access denied for {KEY} (call 01012345678)"}).encode()
     errors = [
-        raised(lambda: sync_client(answering(200, body)).read_bill(BILL_ID)),
-        raised(lambda: sync_client(answering(200, body)).cancel_bill(BILL_ID, 1)),
+        raised(lambda: sync_client(raw(200, body)).read_bill(BILL_ID)),
+        raised(lambda: sync_client(raw(200, body)).cancel_bill(BILL_ID, 1)),
     ]
     with pytest.raises(payssam.AccessDeniedError) as info:
-        await async_client(answering(200, body)).cancel_bill(BILL_ID, 1)
+        await async_client(raw(200, body)).cancel_bill(BILL_ID, 1)
     errors.append(info.value)
     for exc in errors:
         assert isinstance(exc, payssam.AccessDeniedError)
@@ -234,7 +218,7 @@ async def test_api_error_message_hides_the_key_and_phone(field: str) -> None:
 
 def test_api_error_code_cannot_carry_the_key() -> None:
     body = json.dumps({"code": KEY, "msg": "x"}).encode()
-    assert_exception_clean(raised(lambda: sync_client(answering(200, body)).read_bill(BILL_ID)))
+    assert_exception_clean(raised(lambda: sync_client(raw(200, body)).read_bill(BILL_ID)))
 
 
 @pytest.mark.parametrize("cls", [payssam.PaySsam, payssam.AsyncPaySsam])
@@ -257,7 +241,7 @@ TRANSPORT_FAILURES: list[Any] = [
 
 @pytest.mark.parametrize(("kind", "expected"), TRANSPORT_FAILURES)
 async def test_transport_errors_hide_the_key(kind: type[httpx.TransportError], expected: type) -> None:
-    handler = failing(kind, f"failed while sending apikey={KEY}")
+    handler = fails(kind, f"failed while sending apikey={KEY}")
     cancel = raised(lambda: sync_client(reads_answered(handler, READ_PAID)).cancel_bill(BILL_ID, 1))
     assert_exception_clean(cancel)
     errors = [raised(lambda: sync_client(handler).read_bill(BILL_ID)), attempt_error(cancel)]

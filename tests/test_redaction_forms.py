@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-import httpx
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
@@ -23,7 +22,7 @@ import payssam
 from payssam import redaction
 from payssam.redaction import MASK, excerpt, redact, redact_phones
 
-from conftest import Handler, offline_client
+from kit import Handler, offline_client, raw
 
 KEY = "SECRET-KEY-0123456789abcdefXYZ"
 ODD_KEY = 'pay ssam/키"Straße\\é😀'
@@ -380,15 +379,6 @@ def test_the_phone_regex_runs_only_for_eight_digits_full_width_ones_included(mon
 # --------------------------------------------------------------------------- through the client
 
 
-def answering(status: int, content: bytes) -> Handler:
-    """A handler answering every request with status and raw content."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=content)
-
-    return handler
-
-
 def raised(handler: Handler) -> payssam.PaySsamError:
     """The PaySsamError reading a bill raises when handler answers."""
     with pytest.raises(payssam.PaySsamError) as info:
@@ -398,10 +388,10 @@ def raised(handler: Handler) -> payssam.PaySsamError:
 
 @pytest.mark.parametrize(("phone", "masked"), PHONES)
 def test_a_phone_is_masked_in_api_error_messages_and_excerpts(phone: str, masked: str) -> None:
-    api = raised(answering(200, json.dumps({"code": "9999", "msg": f"고객 {phone} 연락 불가"}).encode()))
+    api = raised(raw(200, json.dumps({"code": "9999", "msg": f"고객 {phone} 연락 불가"}).encode()))
     assert isinstance(api, payssam.ApiError)
     assert api.message == f"고객 {masked} 연락 불가"
-    protocol = raised(answering(502, f"<html>customer {phone} not reachable</html>".encode()))
+    protocol = raised(raw(502, f"<html>customer {phone} not reachable</html>".encode()))
     assert isinstance(protocol, payssam.ProtocolError)
     assert protocol.excerpt == f"<html>customer {masked} not reachable</html>"
     for shown in (str(api), repr(api), str(protocol), repr(protocol)):
@@ -410,7 +400,7 @@ def test_a_phone_is_masked_in_api_error_messages_and_excerpts(phone: str, masked
 
 @pytest.mark.parametrize(("secret", "form"), [p for p in ECHOES if p.values[0] == KEY])
 def test_an_echoed_key_is_masked_in_protocol_errors(secret: str, form: str) -> None:
-    error = raised(answering(500, f"Internal error: apikey={form} rejected".encode()))
+    error = raised(raw(500, f"Internal error: apikey={form} rejected".encode()))
     assert isinstance(error, payssam.ProtocolError)
     assert error.excerpt == f"Internal error: apikey={MASK} rejected"
     for shown in (str(error), repr(error)):
@@ -420,5 +410,5 @@ def test_an_echoed_key_is_masked_in_protocol_errors(secret: str, form: str) -> N
 def test_a_case_changed_key_is_masked_in_api_error_messages() -> None:
     """0.2.1 masked the key in an answer only where its exact bytes appeared."""
     for echoed in (KEY.upper(), KEY.lower(), "".join(f"%{byte:02X}" for byte in KEY.encode())):
-        error = raised(answering(200, json.dumps({"code": "1003", "msg": f"denied {echoed}"}).encode()))
+        error = raised(raw(200, json.dumps({"code": "1003", "msg": f"denied {echoed}"}).encode()))
         assert_no_secret(str(error), KEY)

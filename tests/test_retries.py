@@ -1,6 +1,6 @@
 """Reads tried again, writes made exactly once: every exchange scripted on an httpx.MockTransport.
 
-A Script answers each path from its own list, one answer per request, in order; a request nobody
+A ScriptedHandler answers each path from its own list, one answer per request, in order; a request nobody
 scripted fails the test, and so does an answer left unused, so the number of attempts and read-backs
 is part of every check. Pauses are recorded through a patched time.sleep / anyio.sleep (never slept,
 never timed); the backoff itself is checked as a pure function.
@@ -25,13 +25,12 @@ import payssam._errors
 from payssam._errors import ProtocolError, TransportError
 from payssam._retries import Backoff, RetryPolicy
 
-from conftest import offline_async_client, offline_client
+from kit import GZIP_JSON, MODES, Handler, fails, offline_async_client, offline_client, ok, raw, streamed
 
 BILL_ID = "1234567890ABCDEFGHIJ"
 PRICE = 10000
 OTHER_PRICE = 20000
 SHORT_URL = "https://payssam.kr/b/AbC123"
-MODES = ["sync", "async"]
 WRITES = ["send", "cancel", "destroy"]
 
 PATHS = {
@@ -60,62 +59,28 @@ ARGS: dict[str, dict[str, Any]] = {
 # Retries allowed, pauses of zero (recorded anyway by the `pauses` fixture).
 RETRYING: dict[str, Any] = {"max_retries": 2, "backoff": Backoff(0.0, 0.0)}
 
-Answer = Callable[[httpx.Request], httpx.Response]
-
-
 # --------------------------------------------------------------------------- scripted answers
 
 
-def ok(body: Mapping[str, Any]) -> Answer:
-    """HTTP 200 with body as JSON."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=dict(body))
-
-    return answer
-
-
-def http(status: int, body: bytes = b"upstream trouble", headers: Mapping[str, str] | None = None) -> Answer:
+def http_answer(status: int, body: bytes = b"upstream trouble", headers: Mapping[str, str] | None = None) -> Handler:
     """HTTP status with a raw body."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, content=body, headers=dict(headers or {}))
-
-    return answer
+    return raw(status, body, headers)
 
 
-def fails(kind: type[httpx.TransportError], text: str = "scripted failure") -> Answer:
-    """No answer at all: the transport raises kind."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        raise kind(text, request=request)
-
-    return answer
-
-
-def streamed(content: bytes, headers: Mapping[str, str]) -> Answer:
-    """HTTP 200 whose body is left unread, as from a socket (Content-Encoding undone by the SDK, not by httpx)."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers=dict(headers), stream=httpx.ByteStream(content))
-
-    return answer
-
-
-def code(value: str, **extra: str) -> Answer:
+def code(value: str, **extra: str) -> Handler:
     """HTTP 200 with a v1 envelope of this code."""
     return ok({"code": value, "msg": f"answered {value}", **extra})
 
 
-def read(state: str, price: int = PRICE, **extra: str) -> Answer:
+def read(state: str, price: int = PRICE, **extra: str) -> Handler:
     """A successful read of the bill in this appr_state at this price."""
     return ok({"code": "0000", "msg": "ok", "bill_id": BILL_ID, "appr_state": state, "appr_price": str(price), **extra})
 
 
-class Script:
+class ScriptedHandler:
     """A MockTransport handler answering each path from its own list of answers, in order."""
 
-    def __init__(self, **answers: Sequence[Answer]) -> None:
+    def __init__(self, **answers: Sequence[Handler]) -> None:
         unknown = set(answers) - set(PATHS)
         assert not unknown, f"no such operation: {unknown}"
         self.pending = {PATHS[op]: list(queue) for op, queue in answers.items()}
@@ -142,7 +107,7 @@ class Script:
         assert not left, f"scripted answers never asked for: {left}"
 
 
-async def run(mode: str, script: Script, op: str, **settings: Any) -> Any:
+async def run(mode: str, script: ScriptedHandler, op: str, **settings: Any) -> Any:
     """op on a fresh blocking or awaitable client (RETRYING unless settings say otherwise) answered by script."""
     merged = {**RETRYING, **settings}
     method = OPERATIONS[op]
@@ -151,7 +116,7 @@ async def run(mode: str, script: Script, op: str, **settings: Any) -> Any:
     return await getattr(offline_async_client(script, **merged), method)(**ARGS[op])
 
 
-async def failure(mode: str, script: Script, op: str, **settings: Any) -> payssam.PaySsamError:
+async def failure(mode: str, script: ScriptedHandler, op: str, **settings: Any) -> payssam.PaySsamError:
     """The PaySsamError op raises."""
     with pytest.raises(payssam.PaySsamError) as info:
         await run(mode, script, op, **settings)
@@ -235,17 +200,17 @@ RETRIED: list[Any] = [
     pytest.param(fails(httpx.RemoteProtocolError), payssam.TransportError, id="remote-protocol-error"),
     pytest.param(fails(httpx.ReadTimeout), payssam.TransportTimeoutError, id="read-timeout"),
     pytest.param(fails(httpx.ConnectTimeout), payssam.TransportTimeoutError, id="connect-timeout"),
-    pytest.param(http(500), payssam.ProtocolError, id="http-500"),
-    pytest.param(http(502), payssam.ProtocolError, id="http-502"),
-    pytest.param(http(503), payssam.ProtocolError, id="http-503"),
-    pytest.param(http(429), payssam.ProtocolError, id="http-429"),
+    pytest.param(http_answer(500), payssam.ProtocolError, id="http-500"),
+    pytest.param(http_answer(502), payssam.ProtocolError, id="http-502"),
+    pytest.param(http_answer(503), payssam.ProtocolError, id="http-503"),
+    pytest.param(http_answer(429), payssam.ProtocolError, id="http-429"),
     pytest.param(code("5000"), payssam.ServerSystemError, id="code-5000"),
 ]
 
 NOT_RETRIED: list[Any] = [
-    pytest.param(http(400), payssam.ProtocolError, id="http-400"),
-    pytest.param(http(404), payssam.ProtocolError, id="http-404"),
-    pytest.param(http(200, b"<html>maintenance</html>"), payssam.ProtocolError, id="malformed-200"),
+    pytest.param(http_answer(400), payssam.ProtocolError, id="http-400"),
+    pytest.param(http_answer(404), payssam.ProtocolError, id="http-404"),
+    pytest.param(http_answer(200, b"<html>maintenance</html>"), payssam.ProtocolError, id="malformed-200"),
     pytest.param(ok({"msg": "no code"}), payssam.ProtocolError, id="200-without-code"),
     pytest.param(code("9980"), payssam.BillNotFoundError, id="code-9980"),
     pytest.param(code("9999"), payssam.ProcessingError, id="code-9999"),
@@ -257,8 +222,8 @@ NOT_RETRIED: list[Any] = [
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("answer", "kind"), RETRIED)
-async def test_read_is_retried_until_it_succeeds(mode: str, answer: Answer, kind: type, pauses: list[float]) -> None:
-    script = Script(read=[answer, answer, READ_OK])
+async def test_read_is_retried_until_it_succeeds(mode: str, answer: Handler, kind: type, pauses: list[float]) -> None:
+    script = ScriptedHandler(read=[answer, answer, READ_OK])
     status = await run(mode, script, "read")
     assert isinstance(status, payssam.BillStatus)
     assert status.state is payssam.BillState.UNPAID
@@ -270,10 +235,10 @@ async def test_read_is_retried_until_it_succeeds(mode: str, answer: Answer, kind
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("answer", "kind"), RETRIED)
 async def test_read_gives_up_after_max_retries_with_the_last_error(
-    mode: str, answer: Answer, kind: type, pauses: list[float]
+    mode: str, answer: Handler, kind: type, pauses: list[float]
 ) -> None:
     attempts = [answer, answer, last_of(answer)]
-    script = Script(read=attempts)
+    script = ScriptedHandler(read=attempts)
     error = await failure(mode, script, "read")
     assert type(error) is kind
     assert script.count("read") == 3
@@ -282,7 +247,7 @@ async def test_read_gives_up_after_max_retries_with_the_last_error(
     script.check_used_up()
 
 
-def last_of(answer: Answer) -> Answer:
+def last_of(answer: Handler) -> Handler:
     """The same kind of answer as answer, marked "attempt 3" in its text."""
 
     def marked(request: httpx.Request) -> httpx.Response:
@@ -301,9 +266,9 @@ def last_of(answer: Answer) -> Answer:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("answer", "kind"), NOT_RETRIED)
 async def test_read_is_not_retried_on_a_final_answer(
-    mode: str, answer: Answer, kind: type, pauses: list[float]
+    mode: str, answer: Handler, kind: type, pauses: list[float]
 ) -> None:
-    script = Script(read=[answer])
+    script = ScriptedHandler(read=[answer])
     error = await failure(mode, script, "read")
     assert type(error) is kind
     assert script.count("read") == 1
@@ -326,7 +291,7 @@ async def test_retry_after_is_honoured_up_to_the_maximum(
     mode: str, status: int, retry_after: str, maximum: float, expected: float, pauses: list[float]
 ) -> None:
     # initial 0: the backoff's own step is 0, so the pause asked for is what Retry-After makes it.
-    script = Script(read=[http(status, headers={"Retry-After": retry_after}), READ_OK])
+    script = ScriptedHandler(read=[http_answer(status, headers={"Retry-After": retry_after}), READ_OK])
     await run(mode, script, "read", backoff=Backoff(0.0, maximum))
     assert pauses == [expected]
 
@@ -338,7 +303,7 @@ async def test_retry_after_of_non_ascii_digits_is_not_a_crash(mode: str, pauses:
     def busy(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, content=b"busy", headers=[(b"Retry-After", b"\xb2")])
 
-    script = Script(read=[busy, READ_OK])
+    script = ScriptedHandler(read=[busy, READ_OK])
     status = await run(mode, script, "read")
     assert isinstance(status, payssam.BillStatus)
     assert script.count("read") == 2
@@ -348,14 +313,14 @@ async def test_retry_after_of_non_ascii_digits_is_not_a_crash(mode: str, pauses:
 async def test_pauses_follow_the_backoff(mode: str, pauses: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
     """With jitter pinned to 1 the pauses are the full steps: initial, then doubled, up to the maximum."""
     monkeypatch.setattr(payssam._config, "RetryPolicy", pinned_policy)
-    script = Script(read=[http(503)] * 4 + [READ_OK])
+    script = ScriptedHandler(read=[http_answer(503)] * 4 + [READ_OK])
     await run(mode, script, "read", max_retries=4, backoff=Backoff(1.0, 3.0))
     assert pauses == [1.0, 2.0, 3.0, 3.0]
 
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_pauses_with_random_jitter_stay_within_each_step(mode: str, pauses: list[float]) -> None:
-    script = Script(read=[http(503)] * 5 + [READ_OK])
+    script = ScriptedHandler(read=[http_answer(503)] * 5 + [READ_OK])
     await run(mode, script, "read", max_retries=5, backoff=Backoff(1.0, 3.0))
     steps = [1.0, 2.0, 3.0, 3.0, 3.0]
     assert len(pauses) == len(steps)
@@ -370,7 +335,7 @@ def pinned_policy(max_retries: int, backoff: Backoff) -> RetryPolicy:
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_with_options_max_retries_zero_makes_one_attempt(mode: str, pauses: list[float]) -> None:
-    script = Script(read=[http(503), http(503), READ_OK, http(503)])
+    script = ScriptedHandler(read=[http_answer(503), http_answer(503), READ_OK, http_answer(503)])
     if mode == "sync":
         client = offline_client(script, **RETRYING)
         assert isinstance(client.read_bill(BILL_ID), payssam.BillStatus)  # the client itself retries
@@ -390,9 +355,11 @@ async def test_with_options_max_retries_zero_makes_one_attempt(mode: str, pauses
 @pytest.mark.parametrize("op", ["read", *WRITES])
 async def test_every_attempt_sends_the_same_bytes(mode: str, op: str, pauses: list[float]) -> None:
     if op == "read":
-        script = Script(read=[http(503), fails(httpx.ReadError), READ_OK])
+        script = ScriptedHandler(read=[http_answer(503), fails(httpx.ReadError), READ_OK])
     else:
-        script = Script(**{op: [fails(httpx.ConnectError), fails(httpx.ReadError), OK[op]], "read": [NOT_DONE[op][1]]})
+        script = ScriptedHandler(
+            **{op: [fails(httpx.ConnectError), fails(httpx.ReadError), OK[op]], "read": [NOT_DONE[op][1]]}
+        )
     await run(mode, script, op)
     sent = script.sent(op)
     assert len(sent) == 3
@@ -407,7 +374,7 @@ async def test_every_attempt_sends_the_same_bytes(mode: str, op: str, pauses: li
 
 # --------------------------------------------------------------------------- writes made exactly once
 
-OK: dict[str, Answer] = {
+OK: dict[str, Handler] = {
     "send": ok({"code": "0000", "msg": "sent", "bill_id": BILL_ID, "shortURL": SHORT_URL}),
     "cancel": ok(
         {
@@ -422,12 +389,12 @@ OK: dict[str, Answer] = {
     "destroy": ok({"code": "0000", "msg": "destroyed", "bill_id": BILL_ID}),
 }
 # What a read shows once the write took effect, and while it has not.
-EFFECT: dict[str, Answer] = {
+EFFECT: dict[str, Handler] = {
     "send": read("W"),
     "cancel": read("C", appr_num="30012399", appr_origin_num="30012345"),
     "destroy": read("D"),
 }
-NOT_DONE: dict[str, tuple[str, Answer]] = {
+NOT_DONE: dict[str, tuple[str, Handler]] = {
     "send": ("no-such-bill", code("9980")),
     "cancel": ("still-paid", read("F", appr_num="30012345")),
     "destroy": ("still-unpaid", read("W")),
@@ -443,17 +410,16 @@ RESULTS: dict[str, type[Any]] = {
     "destroy": payssam.Destruction,
 }
 
-GZIP = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
 AMBIGUOUS: list[Any] = [
     pytest.param(fails(httpx.ReadError), id="read-error"),
     pytest.param(fails(httpx.ReadTimeout), id="read-timeout"),
     pytest.param(fails(httpx.RemoteProtocolError), id="remote-protocol-error"),
-    pytest.param(http(503), id="http-503"),
-    pytest.param(http(500), id="http-500"),
-    pytest.param(http(200, b'{"code": "0000", "msg": "ok"'), id="malformed-200"),
+    pytest.param(http_answer(503), id="http-503"),
+    pytest.param(http_answer(500), id="http-500"),
+    pytest.param(http_answer(200, b'{"code": "0000", "msg": "ok"'), id="malformed-200"),
     pytest.param(code("5000"), id="code-5000"),
-    pytest.param(streamed(gzip.compress(b'{"code":"0000"}')[:10] + b"\xff" * 20, GZIP), id="broken-gzip"),
-    pytest.param(streamed(gzip.compress(b'{"code":"0000","msg":"ok"}')[:15], GZIP), id="gzip-cut-short"),
+    pytest.param(streamed(gzip.compress(b'{"code":"0000"}')[:10] + b"\xff" * 20, GZIP_JSON), id="broken-gzip"),
+    pytest.param(streamed(gzip.compress(b'{"code":"0000","msg":"ok"}')[:15], GZIP_JSON), id="gzip-cut-short"),
 ]
 
 
@@ -471,7 +437,7 @@ def not_done_cases() -> list[Any]:
 
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
 async def test_write_succeeding_first_time_is_sent_once(mode: str, op: str, pauses: list[float]) -> None:
-    script = Script(**{op: [OK[op]]})
+    script = ScriptedHandler(**{op: [OK[op]]})
     result = await run(mode, script, op)
     assert type(result) is RESULTS[op]
     assert result.recovered is False
@@ -499,9 +465,9 @@ def check_recovered(op: str, result: Any) -> None:
 @pytest.mark.parametrize("ambiguity", AMBIGUOUS)
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
 async def test_ambiguous_write_proven_by_the_read_back_is_recovered(
-    mode: str, op: str, ambiguity: Answer, pauses: list[float]
+    mode: str, op: str, ambiguity: Handler, pauses: list[float]
 ) -> None:
-    script = Script(**{op: [ambiguity], "read": [EFFECT[op]]})
+    script = ScriptedHandler(**{op: [ambiguity], "read": [EFFECT[op]]})
     result = await run(mode, script, op)
     check_recovered(op, result)
     assert script.count(op) == 1  # never sent twice
@@ -513,9 +479,9 @@ async def test_ambiguous_write_proven_by_the_read_back_is_recovered(
 @pytest.mark.parametrize("ambiguity", AMBIGUOUS)
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
 async def test_ambiguous_write_the_read_back_shows_undone_is_retried(
-    mode: str, op: str, not_done: Answer, ambiguity: Answer, pauses: list[float]
+    mode: str, op: str, not_done: Handler, ambiguity: Handler, pauses: list[float]
 ) -> None:
-    script = Script(**{op: [ambiguity, OK[op]], "read": [not_done]})
+    script = ScriptedHandler(**{op: [ambiguity, OK[op]], "read": [not_done]})
     result = await run(mode, script, op)
     assert type(result) is RESULTS[op]
     assert result.recovered is False
@@ -528,11 +494,11 @@ async def test_ambiguous_write_the_read_back_shows_undone_is_retried(
 
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
 async def test_retried_write_answered_done_already_is_recovered_by_the_read_back(
-    mode: str, op: str, not_done: Answer, pauses: list[float]
+    mode: str, op: str, not_done: Handler, pauses: list[float]
 ) -> None:
     """The first attempt landed late: the retry hears 9800/9970/9999, and the bill shows our effect."""
     done_code, _ = DONE_ALREADY[op]
-    script = Script(**{op: [fails(httpx.ReadError), code(done_code)], "read": [not_done, EFFECT[op]]})
+    script = ScriptedHandler(**{op: [fails(httpx.ReadError), code(done_code)], "read": [not_done, EFFECT[op]]})
     result = await run(mode, script, op)
     check_recovered(op, result)
     assert script.count(op) == 2
@@ -542,12 +508,12 @@ async def test_retried_write_answered_done_already_is_recovered_by_the_read_back
 
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
 async def test_retried_write_answered_done_already_with_the_bill_unchanged_is_outcome_unknown(
-    mode: str, op: str, not_done: Answer, pauses: list[float]
+    mode: str, op: str, not_done: Handler, pauses: list[float]
 ) -> None:
     """PaySsam says "done already" but the bill does not show it: the first attempt may still land, so nothing
     can be concluded (0.2.1 raised the "done already" error as if the write had failed)."""
     done_code, kind = DONE_ALREADY[op]
-    script = Script(**{op: [fails(httpx.ReadError), code(done_code)], "read": [not_done, not_done]})
+    script = ScriptedHandler(**{op: [fails(httpx.ReadError), code(done_code)], "read": [not_done, not_done]})
     error = await failure(mode, script, op)
     assert type(error) is payssam.OutcomeUnknownError
     assert type(error.__cause__) is kind
@@ -560,15 +526,15 @@ async def test_retried_write_answered_done_already_with_the_bill_unchanged_is_ou
     [
         pytest.param(code("9999"), id="code-9999"),
         pytest.param(code("1003"), id="code-1003"),
-        pytest.param(http(400), id="http-400"),
+        pytest.param(http_answer(400), id="http-400"),
     ],
 )
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
 async def test_a_refusal_after_an_ambiguous_attempt_is_outcome_unknown(
-    mode: str, op: str, not_done: Answer, refusal: Answer, pauses: list[float]
+    mode: str, op: str, not_done: Handler, refusal: Handler, pauses: list[float]
 ) -> None:
     """The retry is refused for sure, but the first attempt may still land: unknown, never "not done"."""
-    script = Script(**{op: [fails(httpx.ReadTimeout), refusal], "read": [not_done, not_done]})
+    script = ScriptedHandler(**{op: [fails(httpx.ReadTimeout), refusal], "read": [not_done, not_done]})
     error = await failure(mode, script, op)
     assert type(error) is payssam.OutcomeUnknownError
     assert isinstance(error.__cause__, payssam.ApiError | payssam.ProtocolError)
@@ -579,7 +545,7 @@ async def test_a_refusal_after_an_ambiguous_attempt_is_outcome_unknown(
 async def test_a_write_refused_with_http_4xx_is_not_read_back_nor_retried(
     mode: str, op: str, pauses: list[float]
 ) -> None:
-    script = Script(**{op: [http(400, b'{"error":"bad parameter"}')]})
+    script = ScriptedHandler(**{op: [http_answer(400, b'{"error":"bad parameter"}')]})
     error = await failure(mode, script, op)
     assert type(error) is payssam.ProtocolError
     assert error.status_code == 400
@@ -590,7 +556,7 @@ async def test_a_write_refused_with_http_4xx_is_not_read_back_nor_retried(
 
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
 async def test_a_throttled_write_is_retried_without_a_read_back(mode: str, op: str, pauses: list[float]) -> None:
-    script = Script(**{op: [http(429, headers={"Retry-After": "0"}), OK[op]]})
+    script = ScriptedHandler(**{op: [http_answer(429, headers={"Retry-After": "0"}), OK[op]]})
     result = await run(mode, script, op)
     assert type(result) is RESULTS[op]
     assert result.recovered is False
@@ -602,7 +568,7 @@ async def test_a_throttled_write_is_retried_without_a_read_back(mode: str, op: s
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
 async def test_first_attempt_answered_done_already_is_not_read_back(mode: str, op: str, pauses: list[float]) -> None:
     done_code, kind = DONE_ALREADY[op]
-    script = Script(**{op: [code(done_code)]})
+    script = ScriptedHandler(**{op: [code(done_code)]})
     error = await failure(mode, script, op)
     assert type(error) is kind
     assert error.code == done_code
@@ -625,9 +591,9 @@ NOT_OURS: list[Any] = [
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("op", "found", "kind"), NOT_OURS)
 async def test_a_bill_at_another_price_is_never_taken_as_ours(
-    mode: str, op: str, found: Answer, kind: type, pauses: list[float]
+    mode: str, op: str, found: Handler, kind: type, pauses: list[float]
 ) -> None:
-    script = Script(**{op: [fails(httpx.ReadError)], "read": [found]})
+    script = ScriptedHandler(**{op: [fails(httpx.ReadError)], "read": [found]})
     error = await failure(mode, script, op)
     assert type(error) is kind
     assert (error.operation, error.bill_id) == (OPERATIONS[op], BILL_ID)  # the error says which call
@@ -637,7 +603,7 @@ async def test_a_bill_at_another_price_is_never_taken_as_ours(
 
 
 READ_FAILURES: list[Any] = [
-    pytest.param(lambda n: http(503, f"read {n}".encode()), payssam.ProtocolError, id="http-503"),
+    pytest.param(lambda n: http_answer(503, f"read {n}".encode()), payssam.ProtocolError, id="http-503"),
     pytest.param(lambda n: fails(httpx.ReadError, f"read {n}"), payssam.TransportError, id="read-error"),
     pytest.param(lambda n: fails(httpx.ReadTimeout, f"read {n}"), payssam.TransportTimeoutError, id="read-timeout"),
     pytest.param(lambda n: code("5000", msg=f"read {n}"), payssam.ServerSystemError, id="code-5000"),
@@ -647,9 +613,9 @@ READ_FAILURES: list[Any] = [
 @pytest.mark.parametrize(("make", "kind"), READ_FAILURES)
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
 async def test_every_read_back_failing_is_outcome_unknown(
-    mode: str, op: str, make: Callable[[int], Answer], kind: type, pauses: list[float]
+    mode: str, op: str, make: Callable[[int], Handler], kind: type, pauses: list[float]
 ) -> None:
-    script = Script(**{op: [fails(httpx.ReadError)], "read": [make(1), make(2), make(3)]})
+    script = ScriptedHandler(**{op: [fails(httpx.ReadError)], "read": [make(1), make(2), make(3)]})
     error = await failure(mode, script, op)
     assert type(error) is payssam.OutcomeUnknownError
     assert payssam.OutcomeUnknownError is payssam._errors.OutcomeUnknownError
@@ -671,7 +637,7 @@ async def test_every_read_back_failing_is_outcome_unknown(
 async def test_a_write_never_sent_is_retried_without_read_back(
     mode: str, op: str, kind: type[httpx.TransportError], pauses: list[float]
 ) -> None:
-    script = Script(**{op: [fails(kind), OK[op]]})
+    script = ScriptedHandler(**{op: [fails(kind), OK[op]]})
     result = await run(mode, script, op)
     assert type(result) is RESULTS[op]
     assert result.recovered is False
@@ -682,7 +648,7 @@ async def test_a_write_never_sent_is_retried_without_read_back(
 
 @pytest.mark.parametrize(("mode", "op"), write_cases(*WRITES))
 async def test_a_write_never_sent_at_all_is_a_transport_error(mode: str, op: str, pauses: list[float]) -> None:
-    script = Script(**{op: [fails(httpx.ConnectError)] * 3})
+    script = ScriptedHandler(**{op: [fails(httpx.ConnectError)] * 3})
     error = await failure(mode, script, op)
     assert type(error) is payssam.TransportError
     assert isinstance(error.__cause__, httpx.ConnectError)
@@ -695,18 +661,18 @@ async def test_a_write_never_sent_at_all_is_a_transport_error(mode: str, op: str
 @pytest.mark.parametrize(
     ("answer", "kind"),
     [
-        pytest.param(lambda n: http(503, f"attempt {n}".encode()), payssam.ProtocolError, id="http-503"),
-        pytest.param(lambda n: http(502, f"attempt {n}".encode()), payssam.ProtocolError, id="http-502"),
+        pytest.param(lambda n: http_answer(503, f"attempt {n}".encode()), payssam.ProtocolError, id="http-503"),
+        pytest.param(lambda n: http_answer(502, f"attempt {n}".encode()), payssam.ProtocolError, id="http-502"),
         pytest.param(lambda n: fails(httpx.ReadTimeout, f"attempt {n}"), payssam.TransportTimeoutError, id="timeout"),
     ],
 )
 @pytest.mark.parametrize(("mode", "op", "not_done"), not_done_cases())
 async def test_retries_exhausted_with_the_bill_unchanged_are_outcome_unknown_never_not_done(
-    mode: str, op: str, not_done: Answer, answer: Callable[[int], Answer], kind: type, pauses: list[float]
+    mode: str, op: str, not_done: Handler, answer: Callable[[int], Handler], kind: type, pauses: list[float]
 ) -> None:
     """Every attempt may have reached PaySsam and every read-back found nothing: that proves nothing, since a
     request that timed out may land a moment later (0.2.1 raised the last error, read as "not done")."""
-    script = Script(**{op: [answer(1), answer(2), answer(3)], "read": [not_done] * 3})
+    script = ScriptedHandler(**{op: [answer(1), answer(2), answer(3)], "read": [not_done] * 3})
     error = await failure(mode, script, op)
     assert type(error) is payssam.OutcomeUnknownError
     cause = error.__cause__
@@ -724,8 +690,8 @@ RESEND_FAILURES: list[Any] = [
     pytest.param(fails(httpx.ReadError), payssam.TransportError, id="read-error"),
     pytest.param(fails(httpx.ReadTimeout), payssam.TransportTimeoutError, id="read-timeout"),
     pytest.param(fails(httpx.ConnectError), payssam.TransportError, id="connect-error"),
-    pytest.param(http(503), payssam.ProtocolError, id="http-503"),
-    pytest.param(http(429, headers={"Retry-After": "1"}), payssam.ProtocolError, id="http-429"),
+    pytest.param(http_answer(503), payssam.ProtocolError, id="http-503"),
+    pytest.param(http_answer(429, headers={"Retry-After": "1"}), payssam.ProtocolError, id="http-429"),
     pytest.param(code("5000"), payssam.ServerSystemError, id="code-5000"),
     pytest.param(code("9999"), payssam.ProcessingError, id="code-9999"),
 ]
@@ -733,8 +699,8 @@ RESEND_FAILURES: list[Any] = [
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("answer", "kind"), RESEND_FAILURES)
-async def test_resend_is_never_retried(mode: str, answer: Answer, kind: type, pauses: list[float]) -> None:
-    script = Script(resend=[answer])
+async def test_resend_is_never_retried(mode: str, answer: Handler, kind: type, pauses: list[float]) -> None:
+    script = ScriptedHandler(resend=[answer])
     error = await failure(mode, script, "resend", max_retries=10)
     assert type(error) is kind
     assert (error.operation, error.bill_id) == ("resend_bill", BILL_ID)
@@ -747,31 +713,31 @@ async def test_resend_is_never_retried(mode: str, answer: Answer, kind: type, pa
 
 TAGGED: list[Any] = [
     pytest.param("read", code("9980"), payssam.BillNotFoundError, id="read-9980"),
-    pytest.param("read", http(400), payssam.ProtocolError, id="read-400"),
+    pytest.param("read", http_answer(400), payssam.ProtocolError, id="read-400"),
     pytest.param("read", fails(httpx.RemoteProtocolError), payssam.TransportError, id="read-transport"),
     pytest.param("read", fails(httpx.ReadTimeout), payssam.TransportTimeoutError, id="read-timeout"),
     pytest.param("resend", code("9971"), payssam.AlreadyPaidError, id="resend-9971"),
-    pytest.param("resend", http(502), payssam.ProtocolError, id="resend-502"),
+    pytest.param("resend", http_answer(502), payssam.ProtocolError, id="resend-502"),
     pytest.param("send", code("1003"), payssam.AccessDeniedError, id="send-1003"),
     pytest.param("send", fails(httpx.ConnectError), payssam.TransportError, id="send-connect"),
     pytest.param("cancel", code("9980"), payssam.BillNotFoundError, id="cancel-9980"),
-    pytest.param("cancel", http(404), payssam.ProtocolError, id="cancel-404"),
+    pytest.param("cancel", http_answer(404), payssam.ProtocolError, id="cancel-404"),
     pytest.param("destroy", code("9971"), payssam.AlreadyPaidError, id="destroy-9971"),
     pytest.param("destroy", fails(httpx.ReadError), payssam.OutcomeUnknownError, id="destroy-read-error"),
 ]
 # What a write's read-back finds when its answer was ambiguous: the bill untouched.
-UNTOUCHED: dict[str, Answer] = {"send": code("9980"), "cancel": read("F"), "destroy": read("W")}
+UNTOUCHED: dict[str, Handler] = {"send": code("9980"), "cancel": read("F"), "destroy": read("W")}
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("op", "answer", "kind"), TAGGED)
 async def test_errors_say_which_call_failed(
-    mode: str, op: str, answer: Answer, kind: type, pauses: list[float]
+    mode: str, op: str, answer: Handler, kind: type, pauses: list[float]
 ) -> None:
-    answers: dict[str, list[Answer]] = {op: [answer]}
+    answers: dict[str, list[Handler]] = {op: [answer]}
     if op in UNTOUCHED:
         answers["read"] = [UNTOUCHED[op]]
-    script = Script(**answers)
+    script = ScriptedHandler(**answers)
     with pytest.raises(payssam.PaySsamError) as info:
         await run(mode, script, op, max_retries=0)
     assert type(info.value) is kind

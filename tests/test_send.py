@@ -6,7 +6,6 @@ test runs on the blocking and on the awaitable client.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -23,17 +22,20 @@ from payssam_api_client.models.bill_result import BillResult
 from payssam_api_client.models.sent_bill import SentBill as SentBillModel
 from payssam_api_client.types import UNSET
 
-from conftest import (
+from kit import (
     APIKEY,
     EXPECTED_ERRORS,
     MEMBER,
     MERCHANT,
+    MODES,
     OFFLINE_URL,
     Handler,
+    Recorder,
     attempt_error,
     offline_async_client,
     offline_client,
     reads_answered,
+    sha256,
 )
 
 BILL_ID = "1234567890ABCDEFGHIJ"
@@ -50,7 +52,6 @@ KST = timezone(timedelta(hours=9))
 
 PATHS = {"send": "/if/bill/send", "resend": "/if/bill/resend", "destroy": "/if/bill/destroy"}
 OPS = sorted(PATHS)
-MODES = ["sync", "async"]
 CREDENTIALS = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 
 # Each success answer echoes the apikey, as public integrations see the vendor do.
@@ -60,25 +61,6 @@ OK: dict[str, dict[str, Any]] = {
     "destroy": {**CREDENTIALS, "code": "0000", "msg": OK_MSG, "bill_id": BILL_ID},
 }
 RESULTS: dict[str, type] = {"send": payssam.SentBill, "resend": payssam.Resend, "destroy": payssam.Destruction}
-
-
-class Recorder:
-    """A MockTransport handler that keeps every request and answers one fixed body."""
-
-    def __init__(self, answer: object = None, *, raw: bytes | None = None, status: int = 200) -> None:
-        self.content = raw if raw is not None else json.dumps(answer, ensure_ascii=False).encode("utf-8")
-        self.status = status
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return httpx.Response(self.status, content=self.content, headers={"Content-Type": "application/json"})
-
-    def body(self) -> dict[str, Any]:
-        """The JSON body of the only request."""
-        assert len(self.requests) == 1, f"{len(self.requests)} requests were sent"
-        loaded: dict[str, Any] = json.loads(self.requests[0].content)
-        return loaded
 
 
 def arguments(op: str, **overrides: Any) -> dict[str, Any]:
@@ -106,10 +88,6 @@ async def failure(mode: str, op: str, handler: Handler, **overrides: Any) -> pay
     with pytest.raises(payssam.PaySsamError) as info:
         await call(mode, op, handler, **overrides)
     return attempt_error(info.value)
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- requests

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
+from kit import ROOT
 
 
 def test_without_the_mock_extra_importing_the_simulator_says_how_to_install_it(tmp_path: Path) -> None:

@@ -30,12 +30,12 @@ from typing import Any
 
 import httpx
 import pytest
-from receivers import Receiver
 
 from payssam import bill_hash
 
-from conftest import APIKEY, MEMBER, MERCHANT, ROOT
+from kit import APIKEY, MEMBER, MERCHANT, ROOT
 from processes import first_line, stop
+from receivers import Receiver
 
 HOST = "127.0.0.1"
 JSON = "application/json"
@@ -768,7 +768,7 @@ def test_client_hanging_up_without_reading_its_answer(sim: Sim) -> None:
 # --- 11. the request log -----------------------------------------------------------------------------
 
 
-def closed_port() -> socket.socket:
+def held_port() -> socket.socket:
     """A loopback port bound but not listening: connecting to it is refused, and nobody else can take it."""
     holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     holder.bind((HOST, 0))
@@ -777,7 +777,7 @@ def closed_port() -> socket.socket:
 
 def log_traffic(sim: Sim) -> tuple[str, str]:
     """A send, a read, a 405 and a payment whose callback finds nothing listening; the bill id and callback URL."""
-    with closed_port() as holder:
+    with held_port() as holder:
         url = f"http://{HOST}:{holder.getsockname()[1]}/payssam/approval"
         bill_id = send_bill(sim, callback=url)
         client = sim.http()

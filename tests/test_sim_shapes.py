@@ -15,33 +15,29 @@ randomised. The count is printed at the end of the run.
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT
+from kit import APIKEY, FUZZ_HEALTH_CHECKS, FUZZING, MEMBER, MERCHANT, QUICK_PHASES, print_at_session_end, sha256
 
-FUZZING = os.environ.get("PAYSSAM_FUZZ", "") not in ("", "0")
 QUICK_EXAMPLES = 150
 FUZZ_EXAMPLES = 2600
 MIN_REQUESTS, MAX_REQUESTS = 2, 3
 """Requests per example: at least 300 in `make test`, at least 5,200 under PAYSSAM_FUZZ=1."""
-SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
     "payssam-sim-shapes-fuzz",
     parent=settings.get_profile("payssam"),
     max_examples=FUZZ_EXAMPLES,
-    suppress_health_check=SUPPRESSED,
+    suppress_health_check=FUZZ_HEALTH_CHECKS,
     derandomize=False,
 )
 BUDGET = (
@@ -50,8 +46,8 @@ BUDGET = (
     else settings(
         settings.get_profile("payssam"),
         max_examples=QUICK_EXAMPLES,
-        suppress_health_check=SUPPRESSED,
-        phases=[phase for phase in Phase if phase is not Phase.explain],
+        suppress_health_check=FUZZ_HEALTH_CHECKS,
+        phases=QUICK_PHASES,
     )
 )
 
@@ -79,33 +75,26 @@ STATUSES: collections.Counter[int] = collections.Counter()
 EXAMPLES: collections.Counter[str] = collections.Counter()
 
 
-class _Totals:
-    """Prints the sweep's figures once the session ends."""
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not SENT:
-            return
-        vendor = sum(SENT[route] for route in VENDOR_ROUTES)
-        control = sum(SENT[route] for route in CONTROL_ROUTES)
-        statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(STATUSES.items()))
-        server_errors = sum(count for status, count in STATUSES.items() if status >= 500)
-        terminalreporter.write_line(
-            f"payssam sim shapes: {vendor + control:,} requests in {EXAMPLES['examples']:,} examples "
-            f"(vendor {vendor:,}, control {control:,}); answers: {statuses}; {server_errors} at 500 or above"
-        )
+def summary() -> Iterator[str]:
+    """The sweep's figures, printed once the session ends."""
+    if not SENT:
+        return
+    vendor = sum(SENT[route] for route in VENDOR_ROUTES)
+    control = sum(SENT[route] for route in CONTROL_ROUTES)
+    statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(STATUSES.items()))
+    server_errors = sum(count for status, count in STATUSES.items() if status >= 500)
+    yield (
+        f"payssam sim shapes: {vendor + control:,} requests in {EXAMPLES['examples']:,} examples "
+        f"(vendor {vendor:,}, control {control:,}); answers: {statuses}; {server_errors} at 500 or above"
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _totals(request: pytest.FixtureRequest) -> None:
-    request.config.pluginmanager.register(_Totals(), "payssam-sim-shapes-totals")
+    print_at_session_end(request.config, "payssam-sim-shapes-totals", summary)
 
 
 # --------------------------------------------------------------------------- JSON of any shape
-
-
-def sha256(*parts: str) -> str:
-    """The vendor's hash, written out: SHA-256 of the comma-joined parts, lowercase hex."""
-    return hashlib.sha256(",".join(parts).encode("utf-8")).hexdigest()
 
 
 FIELD_NAMES = (

@@ -24,7 +24,6 @@ from typing import Any
 
 import httpx
 import pytest
-from receivers import Receiver
 
 from payssam import KST, bill_hash
 from payssam_sim import SANDBOX_CREDENTIALS, Credentials, Simulator
@@ -32,8 +31,9 @@ from payssam_sim.bodies import Auth, Payment, SendRequest
 from payssam_sim.ledger import Ledger, NotPayableError
 from payssam_sim.simulator import is_loopback_host
 
-from conftest import APIKEY, MEMBER, MERCHANT, ROOT
+from kit import APIKEY, MEMBER, MERCHANT, ROOT, wait_for
 from oracle import request_schema, resolve, response_schema, validator
+from receivers import Receiver
 
 AUTH = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 PHONE = "01012345678"
@@ -121,14 +121,6 @@ class Vendor:
 
     def resend(self, bill_id: str) -> dict[str, Any]:
         return self.call("resend", bill_body(bill_id))
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")

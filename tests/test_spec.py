@@ -13,7 +13,7 @@ from payssam import APPROVAL_ACK
 from payssam._errors import API_ERRORS
 from payssam._protocol import CODE
 
-from conftest import ROOT
+from kit import ROOT
 from oracle import (
     callback,
     callback_request_schema,

@@ -28,8 +28,7 @@ from payssam import (
 from payssam._validation import MAX_PRICE
 from payssam_sim import Simulator
 
-from conftest import APIKEY, MEMBER, MERCHANT
-from prism import free_port
+from kit import APIKEY, MEMBER, MERCHANT, free_port
 
 PAID, UNPAID, CANCELLED, DESTROYED = BillState.PAID, BillState.UNPAID, BillState.CANCELLED, BillState.DESTROYED
 # Nothing listens there, so every delivery fails and is retried: callbacks are not this test's subject.

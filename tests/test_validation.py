@@ -13,14 +13,13 @@ import string
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from payssam import KST, ValidationError, bill_hash
 
-from conftest import APIKEY, MEMBER, MERCHANT, SEND_WIRE_NAMES, SPEC_PATH, offline_client
+from kit import APIKEY, MEMBER, MERCHANT, SEND_WIRE_NAMES, SPEC_PATH, Recorder, offline_client
 from oracle import request_schema, validator
 
 READ = "/if/bill/read"
@@ -60,18 +59,6 @@ prices = st.one_of(
 credentials = st.one_of(
     st.text(max_size=40), st.text(alphabet="ab", min_size=28, max_size=34), st.none(), st.integers()
 )
-
-
-class Recorder:
-    """An httpx transport that records what would have been sent and answers a success."""
-
-    def __init__(self, answer: dict[str, Any]) -> None:
-        self.answer = answer
-        self.bodies: list[Any] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(request.content))
-        return httpx.Response(200, json=self.answer)
 
 
 def as_sent(price: Any) -> Any:

@@ -29,7 +29,7 @@ from typing import IO, Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "mock"))
+sys.path[:0] = [str(ROOT / "mock"), str(ROOT / "tools")]  # payssam_sim; processes and prism (test tooling)
 
 from payssam_sim import Simulator  # noqa: E402
 

@@ -1,12 +1,22 @@
-"""Server processes we start: reading the line that says where they listen, and stopping them by PID,
-politely first, and always waited for."""
+"""Server processes we start: a free loopback port to give them, reading the line that says where they
+listen, and stopping them by PID, politely first, and always waited for."""
 
 from __future__ import annotations
 
 import os
 import select
+import socket
 import subprocess
 import time
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def first_line(process: subprocess.Popen[bytes], timeout: float = 30.0) -> str:

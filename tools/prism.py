@@ -9,7 +9,6 @@ it answers HTTP; stop() ends the process by its PID (the node process, not an np
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,18 +19,13 @@ from typing import IO, Self
 import httpx
 
 import processes
+from processes import HOST, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "mock" / "node_modules" / ".bin" / "prism"
+"""The pinned Prism, installed by `make install` (npm ci in mock/, which holds its package.json and lock)."""
+INSTALL_HINT = "run `make install` (or `cd mock && npm ci`)"
 SPEC = ROOT / "openapi" / "payssam-v1.json"
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 class Prism:
@@ -60,7 +54,7 @@ class Prism:
     def start(self) -> Self:
         """Start Prism and return once it answers HTTP (or raise with its log)."""
         if not PRISM.exists():
-            raise RuntimeError(f"{PRISM} is missing: run `make install` (npm ci in mock/)")
+            raise RuntimeError(f"{PRISM} is missing: {INSTALL_HINT}")
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server, closed in stop()
         started = time.monotonic()
         self._process = subprocess.Popen(

@@ -22,8 +22,11 @@ import httpx
 
 from payssam import BillState, BillStatus, PaySsam, PaySsamError, new_bill_id
 
-import processes
-from receiver import ApprovalReceiver
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # processes: stopping the simulator's process by PID
+
+import processes  # noqa: E402
+from receiver import ApprovalReceiver  # noqa: E402
 
 HOST = "127.0.0.1"
 # The public sandbox credentials seen in many integrations: the simulator's defaults.
@@ -33,7 +36,7 @@ MERCHANT = "TEST-MERCHANT-FOR-API"
 BUSINESS_NUMBER = "1234567890"  # dev environment: bill ids start with the business number
 PRICE = 35000
 FLOWS = ("payment approval", "approval callback", "bill read", "approval cancel", "bill destroy")
-MOCK_DIR = Path(__file__).resolve().parent
+MOCK_DIR = ROOT / "mock"  # payssam_sim, the simulator package
 
 
 @dataclass
