@@ -12,6 +12,10 @@ SPEC := openapi/payssam-v1.json
 VENDOR := openapi/vendor
 CONSTANTS := wrapper/payssam/_contract.py
 GENERATED := generated_client/payssam_api_client
+SOURCE_V2 := openapi/payssam-v2.yaml
+SPEC_V2 := openapi/payssam-v2.json
+CONSTANTS_V2 := wrapper/payssam/_contract_v2.py
+GENERATED_V2 := generated_client/payssam_api_client_v2
 BUILD := build
 MOCK_PORT ?= 4010
 SIM_PORT ?= 4020
@@ -56,7 +60,7 @@ vendor: $(PY_STAMP) ## Re-extract the vendor fragments from $(SEED) and print wh
 	@echo "What the vendor changed (its fragments before and after):"
 	@$(PY) openapi/tools/contract_diff.py --all $(BUILD)/vendor-before.json $(BUILD)/vendor-after.json
 
-spec: $(PY_STAMP) $(SPEC_TOOLS) ## Merge fragments, apply the overlay, lint: writes openapi/payssam-v1.json
+spec: $(PY_STAMP) $(SPEC_TOOLS) ## v1: merge fragments, apply the overlay; v2: bundle the authored source; lint both: writes openapi/payssam-v1.json and -v2.json
 	mkdir -p $(BUILD)
 	$(PY) -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1], encoding="utf-8"))' openapi/overlay.yaml
 	$(PY) openapi/tools/merge_fragments.py $(BUILD)/merged.json $(VENDOR)/*.json
@@ -67,24 +71,40 @@ spec: $(PY_STAMP) $(SPEC_TOOLS) ## Merge fragments, apply the overlay, lint: wri
 	$(BIN)/openapi-spec-validator $(SPEC)
 	openapi/node_modules/.bin/spectral lint --quiet -r openapi/.spectral.yaml --fail-severity=hint $(SPEC)
 	$(PY) openapi/tools/contract_constants.py --check $(SPEC)
+	openapi/node_modules/.bin/openapi-format $(SOURCE_V2) --no-sort -o $(SPEC_V2) > $(BUILD)/openapi-format-v2.log 2>&1 \
+	  || { cat $(BUILD)/openapi-format-v2.log; exit 1; }
+	$(BIN)/openapi-spec-validator $(SPEC_V2)
+	openapi/node_modules/.bin/spectral lint --quiet -r openapi/.spectral.yaml --fail-severity=hint $(SPEC_V2)
+	$(PY) openapi/tools/provenance.py --check $(SPEC_V2)
+	$(PY) openapi/tools/contract_constants.py --check $(SPEC_V2)
 
 generate: spec ## Regenerate generated_client/ and the SDK's contract limits from the contract (pinned generator and ruff)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC) \
 	  --config openapi/generator.yaml --custom-template-path openapi/templates --meta none \
 	  --output-path $(GENERATED) --overwrite --fail-on-warning
 	$(PY) openapi/tools/contract_constants.py $(SPEC) $(CONSTANTS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path $(SPEC_V2) \
+	  --config openapi/generator-v2.yaml --custom-template-path openapi/templates --meta none \
+	  --output-path $(GENERATED_V2) --overwrite --fail-on-warning
+	$(PY) openapi/tools/contract_constants.py $(SPEC_V2) $(CONSTANTS_V2)
 
 check-generated: $(PY_STAMP) $(SPEC_TOOLS) ## Fail if the contract or client on disk differs from what the pipeline makes
 	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
 	@$(MAKE) --no-print-directory -s generate SPEC=$(BUILD)/check/payssam-v1.json \
-	  GENERATED=$(BUILD)/check/payssam_api_client CONSTANTS=$(BUILD)/check/_contract.py > $(BUILD)/check/generate.log
+	  GENERATED=$(BUILD)/check/payssam_api_client CONSTANTS=$(BUILD)/check/_contract.py \
+	  SPEC_V2=$(BUILD)/check/payssam-v2.json GENERATED_V2=$(BUILD)/check/payssam_api_client_v2 \
+	  CONSTANTS_V2=$(BUILD)/check/_contract_v2.py > $(BUILD)/check/generate.log
 	@diff -u $(BUILD)/check/payssam-v1.json $(SPEC)
 	@diff -r -x __pycache__ $(BUILD)/check/payssam_api_client $(GENERATED)
 	@diff -u $(BUILD)/check/_contract.py $(CONSTANTS)
+	@diff -u $(BUILD)/check/payssam-v2.json $(SPEC_V2)
+	@diff -r -x __pycache__ $(BUILD)/check/payssam_api_client_v2 $(GENERATED_V2)
+	@diff -u $(BUILD)/check/_contract_v2.py $(CONSTANTS_V2)
 	@if [ -f "$(SEED)" ]; then \
 	  $(PY) openapi/tools/extract_vendor.py $(SEED) $(BUILD)/check/vendor > /dev/null; \
 	  diff -r $(BUILD)/check/vendor openapi/vendor; fi
-	@untracked=$$(git ls-files --others --exclude-standard -- openapi/vendor $(SPEC) generated_client $(CONSTANTS)); \
+	@untracked=$$(git ls-files --others --exclude-standard -- openapi/vendor $(SPEC) $(SPEC_V2) generated_client \
+	  $(CONSTANTS) $(CONSTANTS_V2)); \
 	if [ -n "$$untracked" ]; then echo "generated but not committed:"; echo "$$untracked"; exit 1; fi
 	@echo "check-generated: the contract and the client are what the pipeline makes"
 

@@ -35,7 +35,7 @@ CONSTANTS: dict[str, tuple[str, str]] = {
 SAME_AS_TEXT = ("product_nm", "message", "bill_issuer")
 HEADER = '''"""The contract's request limits and version, for the SDK's validation and payssam.CONTRACT_VERSION.
 
-Generated from openapi/payssam-v1.json by openapi/tools/contract_constants.py (make generate); do not
+Generated from openapi/{contract} by openapi/tools/contract_constants.py (make generate); do not
 edit: a change starts in openapi/.
 """
 '''
@@ -65,8 +65,40 @@ def _rule(schemas: Mapping[str, Any], field: str, rule: str) -> Any:
     return value
 
 
+# v2 (authored with one schema per shared field): constant -> (schema, property or None, rule).
+CONSTANTS_V2: dict[str, tuple[str, str | None, str]] = {
+    "BILL_ID_MAX": ("BillId", None, "maxLength"),
+    "BILL_ID_PATTERN": ("BillId", None, "pattern"),
+    "PRICE_PATTERN": ("Price", None, "pattern"),
+    "PHONE_PATTERN": ("BillSend", "phone", "pattern"),
+    "APIKEY_MAX": ("ApiKey", None, "maxLength"),
+    "MEMBER_MAX": ("Member", None, "maxLength"),
+    "MERCHANT_MAX": ("Merchant", None, "maxLength"),
+    "ISSUER_MAX": ("BillSend", "billIssuer", "maxLength"),
+    "CALLBACK_URL_MAX": ("BillSend", "callbackUrl", "maxLength"),
+    "CALLBACK_URL_PATTERN": ("BillSend", "callbackUrl", "pattern"),
+    "REDIRECT_URL_MAX": ("BillSend", "pageRedirectUrl", "maxLength"),
+    "TEXT_PATTERN": ("BillSend", "memberName", "pattern"),
+    "EXPIRE_DT_PATTERN": ("BillSend", "expireDt", "pattern"),
+    "CANCEL_REASON_MAX": ("BillCancel", "cancelReason", "maxLength"),
+}
+
+
+def _v2_rule(schemas: Mapping[str, Any], schema: str, field: str | None, rule: str) -> Any:
+    node = schemas[schema] if field is None else schemas[schema]["properties"][field]
+    if rule not in node:
+        raise SystemExit(f"the v2 contract gives {schema}{'.' + field if field else ''} no {rule}")
+    return node[rule]
+
+
 def constants(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Every constant the SDK reads, by name."""
+    """Every constant the SDK reads, by name (from the v1 or the v2 contract, as its title says)."""
+    schemas = spec["components"]["schemas"]
+    if spec["info"]["title"].endswith("v2"):
+        found_v2: dict[str, Any] = {"CONTRACT_VERSION": spec["info"]["version"]}
+        for name, (schema, field, rule) in CONSTANTS_V2.items():
+            found_v2[name] = _v2_rule(schemas, schema, field, rule)
+        return found_v2
     schemas = spec["components"]["schemas"]
     found: dict[str, Any] = {"CONTRACT_VERSION": spec["info"]["version"]}
     for name, (field, rule) in CONSTANTS.items():
@@ -79,7 +111,8 @@ def constants(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def render(spec: Mapping[str, Any]) -> str:
     """The module's source."""
-    lines = [HEADER]
+    contract = "payssam-v2.json" if spec["info"]["title"].endswith("v2") else "payssam-v1.json"
+    lines = [HEADER.format(contract=contract)]
     for name, value in constants(spec).items():
         shown = json.dumps(value, ensure_ascii=False)
         line = f"{name} = {shown}"

@@ -1,0 +1,170 @@
+from http import HTTPStatus
+from typing import Any, cast
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bill_key_request import BillKeyRequest
+from ...models.bill_read_answer import BillReadAnswer
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: BillKeyRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/bill/read",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | BillReadAnswer | None:
+    if response.status_code == 200:
+        response_200 = BillReadAnswer.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = cast(Any, None)
+        return response_400
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | BillReadAnswer]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BillKeyRequest,
+) -> Response[Any | BillReadAnswer]:
+    """청구서 조회 (read one bill)
+
+     One bill's payment state; single-bill reads only [DOC FAQ].
+
+    Args:
+        body (BillKeyRequest): A read or a resend names the bill only (no hash).
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | BillReadAnswer]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BillKeyRequest,
+) -> Any | BillReadAnswer | None:
+    """청구서 조회 (read one bill)
+
+     One bill's payment state; single-bill reads only [DOC FAQ].
+
+    Args:
+        body (BillKeyRequest): A read or a resend names the bill only (no hash).
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | BillReadAnswer
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BillKeyRequest,
+) -> Response[Any | BillReadAnswer]:
+    """청구서 조회 (read one bill)
+
+     One bill's payment state; single-bill reads only [DOC FAQ].
+
+    Args:
+        body (BillKeyRequest): A read or a resend names the bill only (no hash).
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | BillReadAnswer]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BillKeyRequest,
+) -> Any | BillReadAnswer | None:
+    """청구서 조회 (read one bill)
+
+     One bill's payment state; single-bill reads only [DOC FAQ].
+
+    Args:
+        body (BillKeyRequest): A read or a resend names the bill only (no hash).
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | BillReadAnswer
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
