@@ -625,7 +625,11 @@ def test_subcommand_help(capsys: pytest.CaptureFixture[str], command: str) -> No
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    expected = f"payssam {payssam.__version__} (contract: PaySsam partner API v1 {payssam.CONTRACT_VERSION})\n"
+    versions = payssam.CONTRACT_VERSIONS
+    expected = (
+        f"payssam {payssam.__version__} (contracts: PaySsam partner API v1 {versions[1]}, v2 {versions[2]} "
+        "experimental)\n"
+    )
     assert run(capsys, "--version") == (0, expected, "")
 
 

@@ -595,7 +595,7 @@ def test_requests_are_what_httpx_build_request_makes(settings: dict[str, Any]) -
 
     http = httpx.Client(transport=httpx.MockTransport(answer), **settings)
     with payssam.PaySsam(APIKEY, MEMBER, MERCHANT, OFFLINE_URL, http_client=http) as client:
-        call = payssam._operations.read(client._config, "A1")
+        call = payssam._wire_v1.read(client._config, "A1")
         expected = http.build_request(
             call.method,
             call.url,

@@ -81,6 +81,7 @@ CONSTANTS_V2: dict[str, tuple[str, str | None, str]] = {
     "TEXT_PATTERN": ("BillSend", "memberName", "pattern"),
     "EXPIRE_DT_PATTERN": ("BillSend", "expireDt", "pattern"),
     "CANCEL_REASON_MAX": ("BillCancel", "cancelReason", "maxLength"),
+    "CODE_PATTERN": ("Code", None, "pattern"),
 }
 
 

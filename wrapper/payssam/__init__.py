@@ -1,6 +1,7 @@
-"""payssam: typed, validated Python client for the PaySsam (결제선생) partner API v1.
+"""payssam: typed, validated Python client for the PaySsam (결제선생) partner API, v1 and v2 (experimental).
 
-The HTTP layer is generated from openapi/payssam-v1.json (package payssam_api_client); this package
+The HTTP layer is generated from openapi/payssam-v1.json and payssam-v2.json (packages payssam_api_client
+and payssam_api_client_v2); this package
 adds the hash, validation, typed results and errors, retries with read-back, bounded attempts, bulk
 work, the approval-callback helpers and secrets hygiene.
 
@@ -39,8 +40,12 @@ if TYPE_CHECKING:
     from ._errors import BillNotFoundError as BillNotFoundError
     from ._errors import CallbackSyncError as CallbackSyncError
     from ._errors import DuplicateBillIdError as DuplicateBillIdError
+    from ._errors import ExperimentalWarning as ExperimentalWarning
+    from ._errors import HashMismatchError as HashMismatchError
     from ._errors import OutcomeUnknownError as OutcomeUnknownError
+    from ._errors import PartnerNotEnabledError as PartnerNotEnabledError
     from ._errors import PaySsamError as PaySsamError
+    from ._errors import PointsExhaustedError as PointsExhaustedError
     from ._errors import Problem as Problem
     from ._errors import ProcessingError as ProcessingError
     from ._errors import ProtocolError as ProtocolError
@@ -60,12 +65,14 @@ if TYPE_CHECKING:
     from ._results import Cancellation as Cancellation
     from ._results import Destruction as Destruction
     from ._results import Payment as Payment
+    from ._results import PointBalance as PointBalance
     from ._results import Resend as Resend
     from ._results import SentBill as SentBill
     from ._retries import Backoff as Backoff
     from ._states import BillState as BillState
     from ._states import CashTrader as CashTrader
     from ._states import PayType as PayType
+    from ._validation import CONTRACT_VERSIONS as CONTRACT_VERSIONS
     from ._validation import KST as KST
 
 TYPE_NAME = "TYPE_CHECKING"

@@ -218,12 +218,10 @@ def _row(line: int, columns: dict[str, int], cells: list[str], problems: list[Pr
 
 
 def _send_of(config: Config, row: Row, bill_id: str, callback_url: str) -> Write[SentBill]:
-    """The send of a row, validated (operations.send checks every field)."""
-    from . import (
-        _operations as operations,  # the generated client: only when rows are checked or sent, never for --help
-    )
+    """The send of a row by the configuration's wire, validated (its send checks every field)."""
+    from ._wires import wire_for  # the generated clients: only when rows are checked or sent, never for --help
 
-    return operations.send(
+    return wire_for(config).send(
         config,
         bill_id,
         row.price,

@@ -1,6 +1,7 @@
 """The approval callback (승인 동기화): parse it, acknowledge it, verify it by reading the bill back.
 
-PaySsam signs nothing: the body's only secret is the partner's own apikey, which
+v1 pushes snake_case fields; v2 is seen in camelCase and in snake_case (integrations disagree), so
+both are read, a numeric apprPrice too. PaySsam signs nothing: the body's only secret is the partner's own apikey, which
 is compared in constant time, and the approval is trusted only once a read of
 the same bill says PAID at the same price.
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
 from . import _validation as validation
+from ._casing import digits, v1_name
 from ._errors import ApprovalRejectedError, BillNotFoundError, ValidationError
 from ._protocol import check_field_types
 from ._results import FieldFormatError, Payment, approval_fields
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
     from ._results import BillStatus
 
 APPROVAL_ACK: Final[bytes] = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
-"""The exact reply body that stops PaySsam's hourly retries (send it with APPROVAL_ACK_CONTENT_TYPE)."""
+"""The exact reply body that stops PaySsam's hourly retries (send it with APPROVAL_ACK_CONTENT_TYPE): v1's
+documented body, which also satisfies v2's `{"code": "0000"}`."""
 
 APPROVAL_ACK_CONTENT_TYPE: Final[str] = "application/json; charset=utf-8"
 
@@ -60,9 +63,24 @@ def _json_object(body: bytes | str | Mapping[str, object]) -> dict[str, Any]:
     return data
 
 
+def _v1_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A callback's fields under their v1 names, whichever casing (or mix) it came in; a field sent in both
+    casings with different values is refused."""
+    fields: dict[str, Any] = {}
+    for name, value in data.items():
+        v1 = v1_name(name) if isinstance(name, str) else name
+        if v1 in fields and fields[v1] != value:
+            raise ValidationError(v1, f"is given twice ({v1} and {name}) with different values")
+        fields[v1] = value
+    if "appr_price" in fields:
+        fields["appr_price"] = digits(fields["appr_price"])
+    return fields
+
+
 def parse_approval(body: bytes | str | Mapping[str, object]) -> Approval:
-    """Type a callback body; anything off the contract raises ValidationError naming the field."""
-    data = _json_object(body)
+    """Type a callback body (v1's snake_case, or v2's in either casing); anything off the contract raises
+    ValidationError naming the field."""
+    data = _v1_fields(_json_object(body))
     try:
         model = ApprovalCallback.from_dict(data)
         check_field_types(model)

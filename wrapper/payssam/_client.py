@@ -1,8 +1,8 @@
 """PaySsam and AsyncPaySsam: the same calls, blocking or awaitable.
 
-What to send and how to read it (operations), when to try again (retries), how a write is made to
-happen once (settlement) and how an answer is bounded (exchange) are shared; each client only carries
-the steps out in one plain loop: attempt, maybe read back, maybe pause, until a conclusion.
+What to send and how to read it (one wire per API version), when to try again (retries), how a write is
+made to happen once (settlement) and how an answer is bounded (exchange) are shared; each client only
+carries the steps out in one plain loop: attempt, maybe read back, maybe pause, until a conclusion.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import copy
 import logging
 import time
 import urllib.request
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
@@ -26,7 +27,6 @@ import httpx
 
 from . import _batch as batch
 from . import _bulk_files as bulk_files
-from . import _operations as operations
 from . import _reconcile as reconcile
 from . import _validation as validation
 from ._calls import Call
@@ -35,6 +35,7 @@ from ._config import (
     DEFAULT_TIMEOUT,
     Config,
     Timeout,
+    api_version_from_env,
     check_backoff,
     check_max_retries,
     check_timeout,
@@ -42,7 +43,15 @@ from ._config import (
     settings_from_env,
 )
 from ._deadlines import Deadlines, for_loop
-from ._errors import ApiError, BillNotFoundError, PaySsamError, TransportError, TransportTimeoutError, ValidationError
+from ._errors import (
+    ApiError,
+    BillNotFoundError,
+    ExperimentalWarning,
+    PaySsamError,
+    TransportError,
+    TransportTimeoutError,
+    ValidationError,
+)
 from ._exchange import (
     MAX_ANSWER,
     AnswerEncodingError,
@@ -56,10 +65,11 @@ from ._exchange import (
 )
 from ._hashing import DEFAULT_DIGEST, Digest
 from ._protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error
-from ._results import BillStatus, Cancellation, Destruction, Resend, SentBill
+from ._results import BillStatus, Cancellation, Destruction, PointBalance, Resend, SentBill
 from ._retries import DEFAULT_BACKOFF, NOT_SENT, Backoff
 from ._runners import AsyncRunner, SyncRunner
 from ._settlement import Done, Failed, ReadBack, Settlement, Write
+from ._wires import Wire, wire_for
 from .redaction import redact
 
 if TYPE_CHECKING:
@@ -86,6 +96,22 @@ def _env_proxy(base_url: str) -> str | None:
     return proxy
 
 
+_warned_v2 = False
+
+
+def _warn_experimental() -> None:
+    """One ExperimentalWarning per process for API v2, whose contract the vendor has not fully published."""
+    global _warned_v2
+    if not _warned_v2:
+        _warned_v2 = True
+        warnings.warn(
+            "PaySsam API v2 support is experimental: its contract is built from the vendor's partial documents "
+            "and independent integrations (see the README's API v2 section)",
+            ExperimentalWarning,
+            stacklevel=4,
+        )
+
+
 def _progress(label: str, total: Callable[[], int], done: int, shown: bool) -> AbstractContextManager[Progress | None]:
     """A progress display for bulk work when asked (a bar on a terminal, plain lines otherwise), closed at the end;
     the total is counted only then."""
@@ -106,6 +132,7 @@ class _ClientBase:
     """Configuration, the attempt's bookkeeping and error mapping shared by both clients."""
 
     _config: Config
+    _wire: Wire
     _owns_http: bool
     _http: httpx.Client | httpx.AsyncClient
     _closed: bool
@@ -122,9 +149,20 @@ class _ClientBase:
         digest: object,
         max_retries: object,
         backoff: object,
+        api_version: object,
     ) -> None:
-        self._config = make_config(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff)
+        self._config = make_config(
+            apikey, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version
+        )
+        self._wire = wire_for(self._config)
         self._closed = False
+        if self._config.api_version == 2:
+            _warn_experimental()
+
+    @property
+    def api_version(self) -> int:
+        """The API version the calls speak: 1, or 2 (experimental)."""
+        return self._config.api_version
 
     @property
     def base_url(self) -> str:
@@ -150,7 +188,7 @@ class _ClientBase:
         cfg = self._config
         return (
             f"{type(self).__name__}(member={cfg.member!r}, merchant={cfg.merchant!r}, "
-            f"base_url={cfg.base_url!r}, apikey={cfg.apikey!r})"
+            f"base_url={cfg.base_url!r}, api_version={cfg.api_version}, apikey={cfg.apikey!r})"
         )
 
     def with_options(self, *, timeout: Timeout = _KEEP, max_retries: int = _KEEP, backoff: Backoff = _KEEP) -> Self:
@@ -279,7 +317,7 @@ def _check_http(http_client: object, kind: type[httpx.Client] | type[httpx.Async
 
 
 class PaySsam(_ClientBase):
-    """Blocking client for the PaySsam partner API v1.
+    """Blocking client for the PaySsam partner API (v1, or v2 with api_version=2).
 
     Reads are tried again on failures that may pass (max_retries, default 2); send, cancel and destroy
     happen exactly once (an ambiguous failure is settled by reading the bill back); resend is never
@@ -300,8 +338,9 @@ class PaySsam(_ClientBase):
         backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.Client | None = None,
         digest: Digest = DEFAULT_DIGEST,
+        api_version: int = 1,
     ) -> None:
-        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff)
+        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version)
         _check_http(http_client, httpx.Client, "PaySsam")
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -320,8 +359,10 @@ class PaySsam(_ClientBase):
         backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.Client | None = None,
         digest: Digest = DEFAULT_DIGEST,
+        api_version: int | None = None,
     ) -> Self:
-        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`)."""
+        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`);
+        the API version from api_version, else PAYSSAM_API_VERSION, else 1."""
         settings = settings_from_env(environ)
         return cls(
             **settings,
@@ -330,32 +371,40 @@ class PaySsam(_ClientBase):
             backoff=backoff,
             http_client=http_client,
             digest=digest,
+            api_version=api_version_from_env(environ) if api_version is None else api_version,
         )
 
     def read_bill(self, bill_id: str) -> BillStatus:
         """A bill's payment state; tried again on failures that may pass."""
-        return self._read(operations.read(self._config, bill_id))
+        return self._read(self._wire.read(self._config, bill_id))
 
-    def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
-        """Cancel a paid bill's approval, exactly once; price is the paid amount in won."""
-        return self._settle(operations.cancel(self._config, bill_id, price))
+    def cancel_bill(self, bill_id: str, price: int | str, *, reason: str | None = None) -> Cancellation:
+        """Cancel a paid bill's approval, exactly once; price is the paid amount in won; reason (API v2 only)
+        is at most 20 characters."""
+        return self._settle(self._wire.cancel(self._config, bill_id, price, reason))
 
     def send_bill(
         self,
         bill_id: str,
         price: int | str,
         *,
-        phone: str,
+        phone: str | None,
         customer_name: str,
         product_name: str,
         callback_url: str,
         message: str | None = None,
         issuer: str | None = None,
         expires_on: date | None = None,
+        send_type: str | None = None,
+        redirect_url: str | None = None,
     ) -> SentBill:
-        """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered)."""
+        """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered).
+
+        API v2 only: send_type "URL" sends no message and only answers the link (phone may then be None);
+        redirect_url is where the payer lands after paying.
+        """
         return self._settle(
-            operations.send(
+            self._wire.send(
                 self._config,
                 bill_id,
                 price,
@@ -366,6 +415,8 @@ class PaySsam(_ClientBase):
                 message=message,
                 issuer=issuer,
                 expires_on=expires_on,
+                send_type=send_type,
+                redirect_url=redirect_url,
             )
         )
 
@@ -375,7 +426,7 @@ class PaySsam(_ClientBase):
         Never tried again automatically, whatever fails: a second message costs the customer a KakaoTalk and
         the partner points. After a TransportError or ProtocolError the message may have gone out.
         """
-        call = operations.resend(self._config, bill_id)
+        call = self._wire.resend(self._config, bill_id)
         outcome = self._attempt(call, self._build(self._http, call))
         if isinstance(outcome, PaySsamError):
             raise outcome
@@ -383,9 +434,17 @@ class PaySsam(_ClientBase):
 
     def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
         """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
-        return self._settle(operations.destroy(self._config, bill_id, price))
+        return self._settle(self._wire.destroy(self._config, bill_id, price))
 
-    def _read(self, call: Call[BillStatus]) -> BillStatus:
+    def point_balance(self) -> PointBalance:
+        """The partner's KakaoTalk points left and where to charge them (API v2 only); tried again as a read."""
+        return self._read(self._wire.points(self._config, merchant=False))
+
+    def merchant_point_balance(self) -> PointBalance:
+        """The sub-merchant's points left and where to charge them (API v2 only); tried again as a read."""
+        return self._read(self._wire.points(self._config, merchant=True))
+
+    def _read(self, call: Call[Result]) -> Result:
         """A read, tried again while the policy allows: on no answer, a time-out, HTTP 5xx or 429, or code 5000."""
         request = self._build(self._http, call)
         retry = 0
@@ -533,7 +592,7 @@ class PaySsam(_ClientBase):
 
 
 class AsyncPaySsam(_ClientBase):
-    """Awaitable client for the PaySsam partner API v1 (the same calls and guarantees as PaySsam)."""
+    """Awaitable client for the PaySsam partner API, v1 or v2 (the same calls and guarantees as PaySsam)."""
 
     _http: httpx.AsyncClient
     _last_deadlines: Deadlines | None = None
@@ -550,8 +609,9 @@ class AsyncPaySsam(_ClientBase):
         backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.AsyncClient | None = None,
         digest: Digest = DEFAULT_DIGEST,
+        api_version: int = 1,
     ) -> None:
-        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff)
+        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version)
         _check_http(http_client, httpx.AsyncClient, "AsyncPaySsam")
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, follow_redirects=False)
@@ -566,8 +626,10 @@ class AsyncPaySsam(_ClientBase):
         backoff: Backoff = DEFAULT_BACKOFF,
         http_client: httpx.AsyncClient | None = None,
         digest: Digest = DEFAULT_DIGEST,
+        api_version: int | None = None,
     ) -> Self:
-        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`)."""
+        """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`);
+        the API version from api_version, else PAYSSAM_API_VERSION, else 1."""
         settings = settings_from_env(environ)
         return cls(
             **settings,
@@ -576,32 +638,40 @@ class AsyncPaySsam(_ClientBase):
             backoff=backoff,
             http_client=http_client,
             digest=digest,
+            api_version=api_version_from_env(environ) if api_version is None else api_version,
         )
 
     async def read_bill(self, bill_id: str) -> BillStatus:
         """A bill's payment state; tried again on failures that may pass."""
-        return await self._read(operations.read(self._config, bill_id))
+        return await self._read(self._wire.read(self._config, bill_id))
 
-    async def cancel_bill(self, bill_id: str, price: int | str) -> Cancellation:
-        """Cancel a paid bill's approval, exactly once; price is the paid amount in won."""
-        return await self._settle(operations.cancel(self._config, bill_id, price))
+    async def cancel_bill(self, bill_id: str, price: int | str, *, reason: str | None = None) -> Cancellation:
+        """Cancel a paid bill's approval, exactly once; price is the paid amount in won; reason (API v2 only)
+        is at most 20 characters."""
+        return await self._settle(self._wire.cancel(self._config, bill_id, price, reason))
 
     async def send_bill(
         self,
         bill_id: str,
         price: int | str,
         *,
-        phone: str,
+        phone: str | None,
         customer_name: str,
         product_name: str,
         callback_url: str,
         message: str | None = None,
         issuer: str | None = None,
         expires_on: date | None = None,
+        send_type: str | None = None,
+        redirect_url: str | None = None,
     ) -> SentBill:
-        """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered)."""
+        """Create a bill and send it by KakaoTalk, exactly once; the answer has its short URL (None if recovered).
+
+        API v2 only: send_type "URL" sends no message and only answers the link (phone may then be None);
+        redirect_url is where the payer lands after paying.
+        """
         return await self._settle(
-            operations.send(
+            self._wire.send(
                 self._config,
                 bill_id,
                 price,
@@ -612,6 +682,8 @@ class AsyncPaySsam(_ClientBase):
                 message=message,
                 issuer=issuer,
                 expires_on=expires_on,
+                send_type=send_type,
+                redirect_url=redirect_url,
             )
         )
 
@@ -621,7 +693,7 @@ class AsyncPaySsam(_ClientBase):
         Never tried again automatically, whatever fails: a second message costs the customer a KakaoTalk and
         the partner points. After a TransportError or ProtocolError the message may have gone out.
         """
-        call = operations.resend(self._config, bill_id)
+        call = self._wire.resend(self._config, bill_id)
         outcome = await self._attempt(call, self._build(self._http, call))
         if isinstance(outcome, PaySsamError):
             raise outcome
@@ -629,9 +701,17 @@ class AsyncPaySsam(_ClientBase):
 
     async def destroy_bill(self, bill_id: str, price: int | str) -> Destruction:
         """Destroy an unpaid bill so it can no longer be paid, exactly once; price is the bill's price in won."""
-        return await self._settle(operations.destroy(self._config, bill_id, price))
+        return await self._settle(self._wire.destroy(self._config, bill_id, price))
 
-    async def _read(self, call: Call[BillStatus]) -> BillStatus:
+    async def point_balance(self) -> PointBalance:
+        """The partner's KakaoTalk points left and where to charge them (API v2 only); tried again as a read."""
+        return await self._read(self._wire.points(self._config, merchant=False))
+
+    async def merchant_point_balance(self) -> PointBalance:
+        """The sub-merchant's points left and where to charge them (API v2 only); tried again as a read."""
+        return await self._read(self._wire.points(self._config, merchant=True))
+
+    async def _read(self, call: Call[Result]) -> Result:
         """A read, tried again while the policy allows: on no answer, a time-out, HTTP 5xx or 429, or code 5000."""
         request = self._build(self._http, call)
         retry = 0

@@ -16,7 +16,7 @@ import httpx
 import idna
 
 from . import _validation as validation
-from ._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from ._env import ENV_API_VERSION, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from ._errors import ValidationError
 from ._hashing import Digest, check_digest
 from ._retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
@@ -45,6 +45,8 @@ class Config:
     timeout: httpx.Timeout
     digest: Digest
     retry: RetryPolicy = DEFAULT_RETRY
+    api_version: int = 1
+    """Which API the calls speak: 1, or 2 (experimental)."""
 
     attempt_seconds: float = field(init=False)
     """The bound of one attempt as a whole (connect, send and the full answer): the longest phase timeout."""
@@ -80,16 +82,20 @@ def make_config(
     digest: object,
     max_retries: object = DEFAULT_MAX_RETRIES,
     backoff: object = DEFAULT_BACKOFF,
+    api_version: object = 1,
 ) -> Config:
-    """Validate every setting; a ValidationError names the first bad one."""
+    """Validate every setting; a ValidationError names the first bad one (credential limits per API version)."""
+    version = validation.api_version(api_version)
+    limits = validation.LIMITS[version]
     return Config(
-        apikey=Secret(validation.credential("apikey", apikey, validation.APIKEY_MAX, secret=True)),
-        member=validation.credential("member", member, validation.MEMBER_MAX),
-        merchant=validation.credential("merchant", merchant, validation.MERCHANT_MAX),
+        apikey=Secret(validation.credential("apikey", apikey, limits.apikey, secret=True)),
+        member=validation.credential("member", member, limits.member),
+        merchant=validation.credential("merchant", merchant, limits.merchant),
         base_url=check_base_url(base_url),
         timeout=check_timeout(timeout),
         digest=check_digest(digest),
         retry=RetryPolicy(max_retries=check_max_retries(max_retries), backoff=check_backoff(backoff)),
+        api_version=version,
     )
 
 
@@ -205,11 +211,25 @@ def check_timeout(value: object) -> httpx.Timeout:
     return httpx.Timeout(**phases)
 
 
-def settings_from_env(environ: object = None) -> dict[str, str]:
-    """The four settings from the environment; missing ones are one ValidationError naming them all."""
+def _environment(environ: object) -> Mapping[str, object]:
     if environ is not None and not isinstance(environ, Mapping):
         raise ValidationError("environ", f"must be a mapping of names to values, not {type(environ).__name__}")
-    env: Mapping[str, object] = os.environ if environ is None else environ
+    return os.environ if environ is None else environ
+
+
+def api_version_from_env(environ: object = None) -> int:
+    """PAYSSAM_API_VERSION ("1" or "2"); 1 when it is unset or empty."""
+    value = _environment(environ).get(ENV_API_VERSION, "")
+    if value == "":
+        return 1
+    if value not in ("1", "2"):
+        raise ValidationError(ENV_API_VERSION, "must be 1 or 2")
+    return int(str(value))
+
+
+def settings_from_env(environ: object = None) -> dict[str, str]:
+    """The four settings from the environment; missing ones are one ValidationError naming them all."""
+    env = _environment(environ)
     names = {"apikey": ENV_APIKEY, "member": ENV_MEMBER, "merchant": ENV_MERCHANT, "base_url": ENV_BASE_URL}
     settings: dict[str, str] = {}
     missing: list[str] = []

@@ -81,6 +81,36 @@ class AccessDeniedError(ApiError):
     code = "1003"
 
 
+class HashMismatchError(ApiError):
+    """VALIDATION_002 (API v2): the request's hash does not match its bill (v1 answers a plain 9999 instead)."""
+
+    code = "VALIDATION_002"
+
+
+class PointsExhaustedError(ApiError):
+    """POINT_001 (API v2): the prepaid points (쌤포인트) a send costs are used up; nothing was sent. Top them up:
+    point_balance() and merchant_point_balance() give the charge URL."""
+
+    code = "POINT_001"
+
+
+class PartnerNotEnabledError(AccessDeniedError):
+    """PARTNER_001 (API v2): this apikey is not enabled for API v2."""
+
+    code = "PARTNER_001"
+
+    def __init__(self, code: str, message: str) -> None:
+        advice = (
+            "this apikey is not enabled for API v2: ask PaySsam to enable it, or create the client with api_version=1"
+        )
+        super().__init__(code, f"{message} ({advice})" if message else advice)
+
+
+class ExperimentalWarning(Warning):
+    """Emitted once per process when API v2 is used: its contract rests on partial vendor pages and public
+    integrations until the vendor's full specification confirms it. Filter it with warnings.filterwarnings."""
+
+
 API_ERRORS: Mapping[str, type[ApiError]] = {
     cls.code: cls
     for cls in (

@@ -7,6 +7,7 @@ introspection of the models' declared fields. A generator upgrade that changes t
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
 from functools import cache
@@ -15,8 +16,10 @@ from typing import Any, Protocol
 import attrs
 
 from payssam_api_client.types import UNSET, Unset
+from payssam_api_client_v2.types import UNSET as UNSET_V2
+from payssam_api_client_v2.types import Unset as UnsetV2
 
-__all__ = ["UNSET", "Unset", "declared_types", "request_layout"]
+__all__ = ["UNSET", "UNSET_V2", "Unset", "UnsetV2", "declared_types", "request_layout"]
 
 
 class _Endpoint(Protocol):
@@ -33,8 +36,12 @@ def request_layout(endpoint: Any, body: Any) -> tuple[str, str, dict[str, Any]]:
 
 @cache
 def declared_types(model: type[Any]) -> dict[str, tuple[type, ...]]:
-    """The accepted runtime classes of each declared field of a generated model (attrs fields and their hints)."""
-    hints = typing.get_type_hints(model)
+    """The accepted runtime classes of each declared field of a generated model (attrs fields and their hints).
+
+    A model naming another model imports it only for type checkers: its package, which holds every model,
+    resolves those names."""
+    package = sys.modules[model.__module__.rpartition(".")[0]]
+    hints = typing.get_type_hints(model, localns=vars(package))
     accepted: dict[str, tuple[type, ...]] = {}
     for declared in attrs.fields(model):
         if not declared.init:

@@ -12,11 +12,12 @@ import json
 import re
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol, Self, TypeVar
 
-from ._errors import ProtocolError, api_error
-from ._generated import UNSET, Unset, declared_types
+from ._errors import ApiError, ProtocolError, api_error
+from ._generated import UNSET, Unset, UnsetV2, declared_types
 from ._results import FieldFormatError, HasMessage, envelope_message, optional
 from ._validation import is_bill_id
 from .redaction import excerpt, names_apikey, redact, redact_phones
@@ -29,10 +30,9 @@ MAY_HAVE_TAKEN_EFFECT = "the operation may have taken effect, read the bill to c
 
 
 class Envelope(HasMessage, Protocol):
-    """What every generated v1 response model carries."""
+    """What every generated answer model carries (v1's also an echoed `apikey`, dropped when present)."""
 
     code: str
-    apikey: str | Unset
     additional_properties: dict[str, Any]
 
     @classmethod
@@ -49,7 +49,7 @@ def check_field_types(model: object) -> None:
     for name, classes, exact in _checks(kind):
         value = getattr(model, name)
         if type(value) not in exact and not isinstance(value, classes):
-            expected = " or ".join(c.__name__ for c in classes if c is not Unset)
+            expected = " or ".join(c.__name__ for c in classes if c not in (Unset, UnsetV2))
             raise FieldFormatError(name, f"is {type(value).__name__}, not {expected}")
 
 
@@ -112,8 +112,9 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
     The answer's bytes say whether a secret can be anywhere in it: when none is (the usual case), only the
     apikey members and the message need looking at.
     """
-    echoed = model.apikey
-    model.apikey = UNSET
+    echoed = getattr(model, "apikey", UNSET)
+    if echoed is not UNSET:  # v1's models declare the echo; setattr, as the Envelope protocol cannot say "if any"
+        setattr(model, "apikey", UNSET)  # noqa: B010
     elsewhere = _may_hide_a_secret(content, secrets, echoed)
     extra = model.additional_properties
     if extra and (elsewhere or _names_an_apikey(extra)):
@@ -152,6 +153,25 @@ def protocol_error(
     )
 
 
+def _four_digits(code: str) -> bool:
+    return len(code) == 4 and code.isdigit() and code.isascii()  # without a regex: this runs on every answer
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How one API version lays its answers out: how its envelope becomes v1's flat shape (the generated v1 models
+    then read it), which codes it may carry, and the error each one means."""
+
+    flatten: Callable[[dict[str, Any]], dict[str, Any]] | None
+    """The answer in v1's flat shape (None: it already is); raises FieldFormatError for a shape it cannot read."""
+    code_ok: Callable[[str], bool]
+    code_rule: str
+    error: Callable[[str, str], ApiError]
+
+
+V1 = Dialect(None, _four_digits, "four digits", api_error)
+
+
 def decode(
     status: int,
     content: bytes,
@@ -163,6 +183,7 @@ def decode(
     effect: bool,
     retry_after: float | None = None,
     personal: tuple[str, ...] = (),
+    dialect: Dialect = V1,
 ) -> Result:
     """The typed result of an answer, or the PaySsamError that describes it.
 
@@ -183,6 +204,11 @@ def decode(
         raise refuse("answer is not UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise refuse("answer is not a JSON object")
+    if dialect.flatten is not None:
+        try:
+            data = dialect.flatten(data)
+        except FieldFormatError as wrong:
+            raise refuse(f"answer does not fit the contract: {wrong}") from None
     try:
         parsed = model.from_dict(data)
         check_answer_types(parsed, data)
@@ -190,9 +216,8 @@ def decode(
         raise refuse(f"answer lacks the required field {missing}") from None
     except (TypeError, ValueError, AttributeError) as wrong:
         raise refuse(f"answer does not fit the contract: {wrong}") from None
-    code = parsed.code
-    if len(code) != 4 or not code.isdigit() or not code.isascii():  # four ASCII digits, without a regex
-        raise refuse("answer's code is not four digits")
+    if not dialect.code_ok(parsed.code):
+        raise refuse(f"answer's code is not {dialect.code_rule}")
     try:
         _scrub(parsed, secrets, personal, content)
     except RecursionError:
@@ -202,7 +227,7 @@ def decode(
         shown = repr(about) if is_bill_id(about) else "an id that is not a bill id"
         raise refuse(f"answer (code {parsed.code}) is about bill {shown}, not the requested {bill_id!r}")
     if parsed.code != SUCCESS:
-        raise api_error(parsed.code, envelope_message(parsed))
+        raise dialect.error(parsed.code, envelope_message(parsed))
     try:
         return build(parsed)
     except FieldFormatError as wrong:

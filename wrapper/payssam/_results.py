@@ -101,6 +101,15 @@ class Resend:
 
 
 @dataclass(frozen=True, slots=True)
+class PointBalance:
+    """Prepaid points left (쌤포인트, API v2) and where whoever pays for them tops them up."""
+
+    balance: int
+    charge_url: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Destruction:
     """A destroy that took effect: the unpaid bill can no longer be paid.
 
@@ -113,7 +122,7 @@ class Destruction:
     recovered: bool = False
 
 
-def optional(value: str | Unset) -> str | None:
+def optional(value: object) -> str | None:
     """A present, non-empty string (as an exact str), else None (the vendor may send "" for "not applicable")."""
     if value.__class__ is str:
         return value or None
@@ -151,10 +160,13 @@ def _code(kind: type[CodeEnum], value: str | Unset) -> tuple[CodeEnum | None, st
 
 
 class HasMessage(Protocol):
-    """The two names the v1 envelope uses for its text."""
+    """The two names an envelope uses for its text (read only: each version's models declare their own Unset)."""
 
-    msg: str | Unset
-    message: str | Unset
+    @property
+    def msg(self) -> object: ...
+
+    @property
+    def message(self) -> object: ...
 
 
 def envelope_message(model: HasMessage) -> str:

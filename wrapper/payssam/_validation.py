@@ -9,11 +9,13 @@ ASCII classes and anchors, which Python's re matches alike under fullmatch.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from . import _contract
+from . import _contract, _contract_v2
 from ._errors import ValidationError
 
 
@@ -37,6 +39,28 @@ MERCHANT_MAX = _contract.MERCHANT_MAX
 ISSUER_MAX = _contract.ISSUER_MAX
 KST = timezone(timedelta(hours=9), "KST")
 URL_MAX = _contract.CALLBACK_URL_MAX
+API_VERSIONS = (1, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one API version's contract allows a credential (v2.0.1 widened member and merchant to 60)."""
+
+    apikey: int
+    member: int
+    merchant: int
+
+
+LIMITS = {
+    1: Limits(_contract.APIKEY_MAX, _contract.MEMBER_MAX, _contract.MERCHANT_MAX),
+    2: Limits(_contract_v2.APIKEY_MAX, _contract_v2.MEMBER_MAX, _contract_v2.MERCHANT_MAX),
+}
+CONTRACT_VERSIONS: Mapping[int, str] = MappingProxyType(
+    {1: _contract.CONTRACT_VERSION, 2: _contract_v2.CONTRACT_VERSION}
+)
+"""The contract each API version's calls are built from (payssam.CONTRACT_VERSION is v1's)."""
+CANCEL_REASON_MAX = _contract_v2.CANCEL_REASON_MAX
+SEND_TYPES = ("TALK", "URL")
 
 
 def _text(field: str, value: object) -> str:
@@ -139,6 +163,30 @@ def _check_callback_url(url: str, field: str) -> None:
         raise ValidationError(field, "has an invalid port") from None
     if port == 0:
         raise ValidationError(field, "must not use port 0")
+
+
+def api_version(value: object) -> int:
+    """An API version this SDK speaks: 1, or 2 (experimental)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in API_VERSIONS:
+        raise ValidationError("api_version", f"must be 1 or 2, not {value!r}")
+    return int.__index__(value)
+
+
+def send_type(value: object) -> str:
+    """How an API v2 send reaches the customer: TALK (KakaoTalk, costs points) or URL (only the link is answered)."""
+    if not isinstance(value, str) or value not in SEND_TYPES:
+        raise ValidationError("send_type", "must be 'TALK' (sent by KakaoTalk) or 'URL' (only the link comes back)")
+    return str.__str__(value)
+
+
+def cancel_reason(value: object) -> str:
+    """Why an API v2 cancel is made: text of at most CANCEL_REASON_MAX characters (longer is refused by PaySsam)."""
+    return text("reason", value, CANCEL_REASON_MAX)
+
+
+def redirect_url(value: object) -> str:
+    """Where an API v2 payer lands after paying: an absolute http(s) URL, as callback_url."""
+    return callback_url(value, "redirect_url")
 
 
 def expiry(value: object, field: str = "expires_on") -> date:

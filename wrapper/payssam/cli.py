@@ -27,7 +27,8 @@ from ._cli_common import (
     report_error,
 )
 from ._contract import CONTRACT_VERSION
-from ._env import ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
+from ._contract_v2 import CONTRACT_VERSION as CONTRACT_VERSION_V2
+from ._env import ENV_API_VERSION, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from ._errors import PaySsamError, ValidationError
 from ._version import __version__
 
@@ -42,24 +43,24 @@ if TYPE_CHECKING:
 
     from ._client import AsyncPaySsam, PaySsam
     from ._config import Config
-    from ._results import BillStatus, Cancellation, Destruction, Resend, SentBill
+    from ._results import BillStatus, Cancellation, Destruction, PointBalance, Resend, SentBill
 
-    Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction
+    Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction | PointBalance
 
 PLUGIN_GROUP = "payssam.commands"
 """Entry points of commands shipped beside the SDK (the simulator's `sim`), looked up only when called."""
 
 DESCRIPTION = """\
-Command-line client for the PaySsam (결제선생) partner API v1: send, read, cancel,
-destroy and resend bills, compute the request hash, make new bill ids and run the
-local simulator.
+Command-line client for the PaySsam (결제선생) partner API (v1, or v2 with
+--api-version 2): send, read, cancel, destroy and resend bills, read the point
+balance (v2), compute the request hash, make new bill ids and run the local simulator.
 """
 EPILOG = f"""\
 environment:
   Each setting falls back to an environment variable: --base-url to {ENV_BASE_URL},
   --member to {ENV_MEMBER}, --merchant to {ENV_MERCHANT}, --apikey-file to {ENV_APIKEY}
-  (the key itself). There is no --apikey flag: command-line arguments are visible to
-  other users in the process list.
+  (the key itself), --api-version to {ENV_API_VERSION} (default 1). There is no
+  --apikey flag: command-line arguments are visible to other users in the process list.
 
 {EXIT_TABLE}"""
 
@@ -70,19 +71,30 @@ class Settings:
     A plain class, not a dataclass: `payssam --help` does not pay for importing dataclasses.
     """
 
-    __slots__ = ("apikey", "base_url", "member", "merchant", "timeout")
+    __slots__ = ("api_version", "apikey", "base_url", "member", "merchant", "timeout")
 
     def __init__(
-        self, *, apikey: str, member: str, merchant: str, base_url: str, timeout: float | httpx.Timeout | None
+        self,
+        *,
+        apikey: str,
+        member: str,
+        merchant: str,
+        base_url: str,
+        timeout: float | httpx.Timeout | None,
+        api_version: int = 1,
     ) -> None:
         self.apikey = apikey
         self.member = member
         self.merchant = merchant
         self.base_url = base_url
         self.timeout = timeout  # None: the SDK's default
+        self.api_version = api_version
 
     def __repr__(self) -> str:
-        return f"Settings(member={self.member!r}, merchant={self.merchant!r}, base_url={self.base_url!r})"
+        return (
+            f"Settings(member={self.member!r}, merchant={self.merchant!r}, base_url={self.base_url!r}, "
+            f"api_version={self.api_version})"
+        )
 
 
 Connect = Callable[[], "PaySsam"]
@@ -110,20 +122,35 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- configuration
 
 
+def _options(settings: Settings) -> dict[str, Any]:
+    """The client's options from the settings; API v2's ExperimentalWarning is the command's own note instead."""
+    if settings.api_version == 2:
+        import warnings
+
+        from ._errors import ExperimentalWarning
+
+        warnings.filterwarnings("ignore", category=ExperimentalWarning)
+    options: dict[str, Any] = {"api_version": settings.api_version}
+    if settings.timeout is not None:
+        options["timeout"] = settings.timeout
+    return options
+
+
 def _make_client(settings: Settings) -> PaySsam:
     """The client for these settings (one place, so tests can answer offline)."""
     from ._client import PaySsam
 
-    options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
-    return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
+    return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **_options(settings))
 
 
 def _make_async_client(settings: Settings) -> AsyncPaySsam:
     """The awaitable client for these settings (one place, so tests can answer offline)."""
     from ._client import AsyncPaySsam
 
-    options: dict[str, Any] = {} if settings.timeout is None else {"timeout": settings.timeout}
-    return AsyncPaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **options)
+    return AsyncPaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **_options(settings))
+
+
+V2_NOTE = f"{PROG}: note: PaySsam API v2 support is experimental (see the README's API v2 section)"
 
 
 APIKEY_FILE_MAX = 4096
@@ -182,7 +209,14 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> 
         merchant=found["merchant"][0],
         base_url=found["base_url"][0],
         timeout=args.timeout,
+        api_version=args.api_version or _api_version_from_env(environ),
     )
+
+
+def _api_version_from_env(environ: Mapping[str, str]) -> int:
+    from ._config import api_version_from_env
+
+    return api_version_from_env(environ)
 
 
 # --------------------------------------------------------------------------- output
@@ -235,7 +269,9 @@ def _report_usage(exc: UsageError, as_json: bool) -> None:
 
 
 def _send(args: argparse.Namespace, connect: Connect) -> Outcome:
-    """Create a bill and send it by KakaoTalk; people see the phone only masked."""
+    """Create a bill and send it by KakaoTalk (or, v2's URL send, only make its link); people see the phone masked."""
+    if args.phone is None and args.send_type != "URL":
+        raise ValidationError("phone", "is required: pass --phone (only an API v2 --send-type URL send has none)")
     with connect() as client:
         sent = client.send_bill(
             args.bill_id,
@@ -247,7 +283,11 @@ def _send(args: argparse.Namespace, connect: Connect) -> Outcome:
             message=args.message,
             issuer=args.issuer,
             expires_on=args.expires_on,
+            send_type=args.send_type,
+            redirect_url=args.redirect_url,
         )
+    if args.phone is None:
+        return _outcome(sent)
     from .redaction import mask_phone
 
     return _outcome(sent, phone=mask_phone(args.phone))
@@ -262,7 +302,7 @@ def _read(args: argparse.Namespace, connect: Connect) -> Outcome:
 def _cancel(args: argparse.Namespace, connect: Connect) -> Outcome:
     """Cancel a paid bill."""
     with connect() as client:
-        return _outcome(client.cancel_bill(args.bill_id, args.price))
+        return _outcome(client.cancel_bill(args.bill_id, args.price, reason=args.reason))
 
 
 def _destroy(args: argparse.Namespace, connect: Connect) -> Outcome:
@@ -275,6 +315,12 @@ def _resend(args: argparse.Namespace, connect: Connect) -> Outcome:
     """Send an unpaid bill's KakaoTalk message again."""
     with connect() as client:
         return _outcome(client.resend_bill(args.bill_id))
+
+
+def _points(args: argparse.Namespace, connect: Connect) -> Outcome:
+    """The partner's (or with --merchant the sub-merchant's) point balance: API v2 only."""
+    with connect() as client:
+        return _outcome(client.merchant_point_balance() if args.merchant_points else client.point_balance())
 
 
 def _hash(args: argparse.Namespace, connect: Connect) -> Outcome:
@@ -391,6 +437,13 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool, network: 
         help="seconds one attempt may take as a whole: connecting, sending and reading the whole answer "
         "(default: 30; connecting alone 5)",
     )
+    group.add_argument(
+        "--api-version",
+        type=int,
+        choices=(1, 2),
+        default=default,
+        help=f"the PaySsam API the calls speak: 1, or 2 (experimental) (default: ${ENV_API_VERSION}, else 1)",
+    )
 
 
 def _add_command(
@@ -418,29 +471,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action="version",
-        version=f"{PROG} {__version__} (contract: PaySsam partner API v1 {CONTRACT_VERSION})",
+        version=f"{PROG} {__version__} (contracts: PaySsam partner API v1 {CONTRACT_VERSION}, "
+        f"v2 {CONTRACT_VERSION_V2} experimental)",
     )
     _add_global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
     send = _add_command(commands, "send", "create a bill and send it by KakaoTalk; prints its short URL", _send)
     _add_bill_arguments(send, price=True)
-    send.add_argument("--phone", required=True, help="the customer's mobile number, digits only")
+    send.add_argument("--phone", help="the customer's mobile number, digits only (required but for an API v2 URL send)")
     send.add_argument("--customer-name", required=True, help="the customer's name")
     send.add_argument("--product-name", required=True, help="what the bill is for")
     send.add_argument("--callback-url", metavar="URL", required=True, help="where PaySsam posts the approval")
     send.add_argument("--message", help="text of the KakaoTalk message")
     send.add_argument("--issuer", help="who issues the bill, as the customer sees it")
     send.add_argument("--expires-on", metavar="YYYY-MM-DD", type=_iso_date, help="the last day the bill can be paid")
+    send.add_argument(
+        "--send-type",
+        choices=("TALK", "URL"),
+        help="API v2: TALK sends the KakaoTalk message (the default), URL only makes and prints the link",
+    )
+    send.add_argument("--redirect-url", metavar="URL", help="API v2: where the payer lands after paying")
 
     read = _add_command(commands, "read", "read a bill's payment state and details", _read)
     _add_bill_arguments(read, price=False)
     cancel = _add_command(commands, "cancel", "cancel a paid bill (PRICE is the paid amount)", _cancel)
     _add_bill_arguments(cancel, price=True)
+    cancel.add_argument("--reason", help="API v2: why, in at most 20 characters")
     destroy = _add_command(commands, "destroy", "destroy an unpaid bill so it can no longer be paid", _destroy)
     _add_bill_arguments(destroy, price=True)
     resend = _add_command(commands, "resend", "send an unpaid bill's KakaoTalk message again", _resend)
     _add_bill_arguments(resend, price=False)
+    points = _add_command(commands, "points", "print the partner's KakaoTalk point balance (API v2)", _points)
+    points.add_argument(
+        "--merchant-points", action="store_true", help="the sub-merchant's balance instead of the partner's"
+    )
     bulk_cli.add_commands(commands, _add_command)
 
     summary = "print a bill's request hash (offline, needs no configuration)"
@@ -470,15 +535,19 @@ def build_parser() -> argparse.ArgumentParser:
 class Connector:
     """Builds a client only when a command needs one, recording the apikey so output never shows it."""
 
-    __slots__ = ("args", "secrets")
+    __slots__ = ("args", "noted", "secrets")
 
     def __init__(self, args: argparse.Namespace, secrets: list[str]) -> None:
         self.args = args
         self.secrets = secrets
+        self.noted = False
 
     def _settings(self) -> Settings:
         settings = settings_from_args(self.args, os.environ)
         self.secrets.append(settings.apikey)
+        if settings.api_version == 2 and not self.noted:
+            self.noted = True
+            print(V2_NOTE, file=sys.stderr)
         return settings
 
     def __call__(self) -> PaySsam:
@@ -496,7 +565,13 @@ class Connector:
         settings = self._settings()
         timeout = DEFAULT_TIMEOUT if settings.timeout is None else settings.timeout
         return make_config(
-            settings.apikey, settings.member, settings.merchant, settings.base_url, timeout, DEFAULT_DIGEST
+            settings.apikey,
+            settings.member,
+            settings.merchant,
+            settings.base_url,
+            timeout,
+            DEFAULT_DIGEST,
+            api_version=settings.api_version,
         )
 
 
