@@ -27,7 +27,7 @@ PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test test-floor demo sim mock bench bench-sim faults api-diff version-check release-record clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test test-floor demo sim mock mock-v2 bench bench-sim faults api-diff version-check release-record clean
 
 HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
 
@@ -171,8 +171,11 @@ demo: $(PY_STAMP) ## Rehearse the vendor's five review flows offline against the
 sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ctrl-C
 	exec $(BIN)/payssam sim --host 127.0.0.1 --port $(SIM_PORT)
 
-mock: $(MOCK_TOOLS) ## Serve the contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
+mock: $(MOCK_TOOLS) ## Serve the v1 contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors
+
+mock-v2: $(MOCK_TOOLS) ## Serve the v2 contract (experimental) on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
+	exec mock/node_modules/.bin/prism mock $(SPEC_V2) --host 127.0.0.1 --port $(MOCK_PORT) --errors
 
 bench: $(PY_STAMP) ## The SDK against raw httpx: per call, start-up, reconcile, memory; a few minutes, not in test
 	$(PY) tests/bench/bench.py $(BENCH_ARGS)

@@ -1,8 +1,9 @@
-"""payssam_sim: a local, in-memory, stateful stand-in for PaySsam v1, for tests and rehearsals (not the vendor).
+"""payssam_sim: a local, in-memory, stateful stand-in for PaySsam v1 and v2, for tests and rehearsals (not the vendor).
 
-It keeps bills through their lifecycle, answers every documented code and POSTs approval callbacks with retries;
-it serves over a loopback socket (HTTP/1.1) or in-process as an httpx transport. It judges requests by the
-contract it ships with (payssam-v1.json) and shares no code with the SDK.
+It keeps bills through their lifecycle, one ledger for both API versions, answers every documented code, charges
+v2's points and POSTs approval callbacks with retries; it serves over a loopback socket (HTTP/1.1) or in-process
+as an httpx transport. It judges requests by the contracts it ships with (payssam-v1.json, payssam-v2.json) and
+shares no code with the SDK.
 """
 
 MOCK_EXTRA = ("h11", "jsonschema", "regress", "anyio")

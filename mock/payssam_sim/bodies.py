@@ -1,4 +1,5 @@
-"""Incoming bodies as typed requests: vendor bodies (already held to the contract), and the control routes' own.
+"""Incoming bodies as typed requests: the vendor operations' (whichever API version carried them, already held to
+its contract by its wire module), and the control routes' own.
 
 Anything off shape is refused before it can touch the ledger (HTTP 400); errors name the field, never its value.
 """
@@ -12,12 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .contract import VENDOR_PATHS, BodyError, json_type
+from .contract import PATHS, V1, V2, BodyError, json_type
 
-FAULT_CODE = re.compile(r"[0-9]{4}")
+V1_FAULT_CODE = re.compile(r"[0-9]{4}")
+V2_FAULT_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
+"""A v2 code as the vendor writes them (ERROR, BILL_003, MAINTAINED_METHOD): the contract's Code, led by a letter."""
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 """Where a lone UTF-16 surrogate could come from: a \\uD800-\\uDFFF escape (raw UTF-8 cannot carry one)."""
-OPERATIONS = tuple(VENDOR_PATHS)
+OPERATIONS = tuple(PATHS[V1])
+"""v1's operations."""
+V2_OPERATIONS = tuple(PATHS[V2])
+"""v2's operations: v1's and the two point balances."""
 PAY_TYPES = ("CARD_VAN", "KEYIN", "OFFLINE_CARD", "OFFLINE_CASH")
 CARD_ISSUERS: dict[str, tuple[str, str]] = {
     "비씨카드": ("01", "910003"),
@@ -35,15 +41,27 @@ DEFAULT_CARD_ISSUER = "신한카드"
 DEFAULT_CASH_TRADER = "0"
 MAX_INSTALLMENT = 36
 MAX_FAULT_COUNT = 1000
+TALK = "TALK"
+URL = "URL"
+SEND_TYPES = (TALK, URL)
+"""v2's sendType: TALK, PaySsam sends the bill by KakaoTalk; URL, only its link is answered. A v1 send is a TALK."""
+CALLBACK_CASES = ("camel", "snake")
+"""The forms a v2 bill's approval can take: v2's camelCase, or v1's snake_case."""
+MAX_BALANCE = 2**31 - 1
+"""The largest point balance: the contract's int32."""
+MAX_MERCHANT = 60
+"""A merchant code's length limit (v2)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Auth:
-    """The credentials a vendor body carries; the apikey stays out of repr."""
+    """The credentials a vendor body carries, and the API version that carried it (v2 needs a key enabled for it);
+    the apikey stays out of repr."""
 
     apikey: str = field(repr=False)
     member: str
     merchant: str
+    api: str = V1
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,29 +74,53 @@ class BillRequest:
 
 @dataclass(frozen=True, slots=True)
 class PricedRequest:
-    """cancel and destroy: credentials, a bill id, its price and the two-part hash."""
+    """cancel and destroy: credentials, a bill id, its price and the two-part hash; a v2 cancel may give a reason."""
 
     auth: Auth
     bill_id: str
     price: str
     hash: str
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SendRequest:
-    """send: credentials and the bill; the customer's name and phone stay out of repr."""
+    """send: credentials and the bill; the customer's name and phone stay out of repr.
+
+    A v2 URL send may have no phone (its hash then has two parts); a v1 send is always a TALK.
+    """
 
     auth: Auth
     bill_id: str
     callback_url: str
     hash: str
     member_nm: str = field(repr=False)
-    phone: str = field(repr=False)
+    phone: str | None = field(repr=False)
     price: str
     product_nm: str
     bill_issuer: str | None
     message: str | None
     expire_dt: date | None
+    send_type: str = TALK
+    page_redirect_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PointsRequest:
+    """A v2 point balance: the partner's (the apiKey alone) or, with member and merchant, the sub-merchant's."""
+
+    apikey: str = field(repr=False)
+    member: str | None = None
+    merchant: str | None = None
+
+    @property
+    def operation(self) -> str:
+        """remain_count (the partner's balance) or merchant_remain_count (the sub-merchant's)."""
+        return "remain_count" if self.merchant is None else "merchant_remain_count"
+
+
+VendorRequest = SendRequest | BillRequest | PricedRequest | PointsRequest
+"""Any vendor operation's typed request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +131,27 @@ class Payment:
     card_issuer: str = DEFAULT_CARD_ISSUER
     installment_months: int = 0
     cash_trader: str = DEFAULT_CASH_TRADER
+    callback_case: str | None = None
+    """camel or snake: the form of a v2 bill's approval (None: the simulator's setting)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """The next `count` calls of `operation` answer `code` (control route)."""
+    """The next `count` calls of `operation` over `api` answer `code` (control route)."""
 
     operation: str
     code: str
     count: int = 1
+    api: str = V1
+
+
+@dataclass(frozen=True, slots=True)
+class PointsSetting:
+    """New point balances (control route): the partner's, a sub-merchant's, or both."""
+
+    partner: int | None = None
+    merchant: str | None = None
+    balance: int | None = None
 
 
 def json_object(raw: bytes, content_type: str | None, *, optional: bool = False) -> dict[str, Any]:
@@ -149,40 +203,6 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
-def auth(data: Mapping[str, Any]) -> Auth:
-    """The credentials of a vendor body (already checked against the contract)."""
-    return Auth(apikey=data["apikey"], member=data["member"], merchant=data["merchant"])
-
-
-def bill_request(data: Mapping[str, Any]) -> BillRequest:
-    """BillReq (read) and BillReq3P (resend)."""
-    return BillRequest(auth=auth(data), bill_id=data["bill_id"])
-
-
-def priced_request(data: Mapping[str, Any]) -> PricedRequest:
-    """ReqCancelBill (cancel) and DestroyBillReq (destroy)."""
-    return PricedRequest(auth=auth(data), bill_id=data["bill_id"], price=data["price"], hash=data["hash"])
-
-
-def send_request(data: Mapping[str, Any]) -> SendRequest:
-    """SendBillReq: credentials at the top, the bill under `bill` (SendBill)."""
-    bill: Mapping[str, Any] = data["bill"]
-    expire_dt = bill.get("expire_dt")
-    return SendRequest(
-        auth=auth(data),
-        bill_id=bill["bill_id"],
-        callback_url=bill["callbackURL"],
-        hash=bill["hash"],
-        member_nm=bill["member_nm"],
-        phone=bill["phone"],
-        price=bill["price"],
-        product_nm=bill["product_nm"],
-        bill_issuer=bill.get("bill_issuer"),
-        message=bill.get("message"),
-        expire_dt=None if expire_dt is None else date.fromisoformat(expire_dt),
-    )
-
-
 def _present(data: Mapping[str, Any], name: str) -> object:
     if name not in data:
         raise BodyError(name, "is missing")
@@ -210,8 +230,9 @@ def _int(name: str, value: object, low: int, high: int) -> int:
 
 
 def payment(data: dict[str, Any]) -> Payment:
-    """The optional body of POST /_sim/bills/{bill_id}/pay; card fields and cash fields do not mix."""
-    _only(data, ("pay_type", "card_issuer", "installment_months", "cash_trader"))
+    """The optional body of POST /_sim/bills/{bill_id}/pay; card fields and cash fields do not mix. callback_case
+    (camel or snake) picks the form of a v2 bill's approval."""
+    _only(data, ("pay_type", "card_issuer", "installment_months", "cash_trader", "callback_case"))
     pay_type = _string("pay_type", data.get("pay_type", DEFAULT_PAY_TYPE))
     if pay_type not in PAY_TYPES:
         raise BodyError("pay_type", f"must be one of {', '.join(PAY_TYPES)}")
@@ -226,17 +247,56 @@ def payment(data: dict[str, Any]) -> Payment:
     if cash_trader not in ("0", "1"):
         raise BodyError("cash_trader", 'must be "0" (individual) or "1" (business)')
     months = _int("installment_months", data.get("installment_months", 0), 0, MAX_INSTALLMENT)
-    return Payment(pay_type=pay_type, card_issuer=card_issuer, installment_months=months, cash_trader=cash_trader)
+    case = data.get("callback_case")
+    if case is not None and case not in CALLBACK_CASES:
+        raise BodyError("callback_case", f"must be one of {', '.join(CALLBACK_CASES)}")
+    return Payment(
+        pay_type=pay_type,
+        card_issuer=card_issuer,
+        installment_months=months,
+        cash_trader=cash_trader,
+        callback_case=case,
+    )
 
 
 def fault(data: dict[str, Any]) -> Fault:
-    """The body of POST /_sim/faults: an operation, a 4-digit code other than 0000, a count (default 1)."""
+    """The body of POST /_sim/faults: an operation, a code other than 0000, a count (default 1).
+
+    The code's form says which API version it hits: four digits are a v1 code (5000, 9870) and hit v1 calls
+    only; a v2 code (ERROR, PAYMENT_001, MAINTAINED_METHOD: capitals, digits and _, led by a letter) hits v2
+    calls only. The point balances (remain_count, merchant_remain_count) are v2's alone.
+    """
     _only(data, ("operation", "code", "count"))
     operation = _string("operation", _present(data, "operation"))
-    if operation not in OPERATIONS:
-        raise BodyError("operation", f"must be one of {', '.join(OPERATIONS)}")
+    if operation not in V2_OPERATIONS:
+        raise BodyError("operation", f"must be one of {', '.join(V2_OPERATIONS)}")
     code = _string("code", _present(data, "code"))
-    if not FAULT_CODE.fullmatch(code) or code == "0000":
-        raise BodyError("code", "must be 4 ASCII digits other than 0000")
+    if V1_FAULT_CODE.fullmatch(code) and code != "0000":
+        api = V1
+    elif V2_FAULT_CODE.fullmatch(code):
+        api = V2
+    else:
+        raise BodyError(
+            "code", "must be a v1 code (4 ASCII digits other than 0000) or a v2 code (A-Z, 0-9 and _, led by a letter)"
+        )
+    if api == V1 and operation not in OPERATIONS:
+        raise BodyError("operation", f"{operation} is a v2 operation: give it a v2 code")
     count = _int("count", data.get("count", 1), 1, MAX_FAULT_COUNT)
-    return Fault(operation=operation, code=code, count=count)
+    return Fault(operation=operation, code=code, count=count, api=api)
+
+
+def points(data: dict[str, Any]) -> PointsSetting:
+    """The body of POST /_sim/points: `{"partner": N}`, `{"merchant": CODE, "balance": N}`, or both at once."""
+    _only(data, ("partner", "merchant", "balance"))
+    if "partner" not in data and "merchant" not in data:
+        raise BodyError("body", "must name partner, merchant (with balance), or both")
+    partner = None if "partner" not in data else _int("partner", data["partner"], 0, MAX_BALANCE)
+    if ("merchant" in data) != ("balance" in data):
+        raise BodyError("balance" if "merchant" in data else "merchant", "is missing: merchant and balance go together")
+    if "merchant" not in data:
+        return PointsSetting(partner=partner)
+    merchant = _string("merchant", data["merchant"])
+    if not merchant or len(merchant) > MAX_MERCHANT or not merchant.isprintable():
+        raise BodyError("merchant", f"must be 1 to {MAX_MERCHANT} printable characters")
+    balance = _int("balance", data["balance"], 0, MAX_BALANCE)
+    return PointsSetting(partner=partner, merchant=merchant, balance=balance)

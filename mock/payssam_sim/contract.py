@@ -1,8 +1,10 @@
-"""The vendor routes' request rules, read from the bundled contract (payssam-v1.json), not from the SDK.
+"""The vendor routes' request rules, read from the bundled contracts (payssam-v1.json, payssam-v2.json), not from
+the SDK.
 
-Each operation's request schema is compiled once into a JSON Schema validator (draft 4, the base of
-OpenAPI 3.0 schemas) with ECMA-262 patterns (regress), as the contract means them, and its two formats.
-A refusal names the field and the rule, never the value (it may be an apikey or a phone number).
+Each operation's request schema is compiled once into a JSON Schema validator of its contract's dialect (v1:
+draft 4, the base of OpenAPI 3.0 schemas; v2: draft 2020-12, OpenAPI 3.1's) with ECMA-262 patterns (regress),
+as the contracts mean them, and their two formats. A refusal names the field and the rule, never the value (it
+may be an apikey or a phone number).
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from importlib import resources
 from typing import Any
 
 import regress
-from jsonschema import Draft4Validator, FormatChecker, validators
+from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.protocols import Validator
 
+V1 = "v1"
+V2 = "v2"
+APIS = (V1, V2)
 CONTRACT_FILE = "payssam-v1.json"
+V2_CONTRACT_FILE = "payssam-v2.json"
+CONTRACT_FILES = {V1: CONTRACT_FILE, V2: V2_CONTRACT_FILE}
 VENDOR_PATHS = {
     "send": "/if/bill/send",
     "read": "/if/bill/read",
@@ -29,6 +36,21 @@ VENDOR_PATHS = {
     "destroy": "/if/bill/destroy",
     "resend": "/if/bill/resend",
 }
+"""v1's operations and their paths."""
+V2_PATHS = {
+    "send": "/bill",
+    "read": "/bill/read",
+    "cancel": "/bill/cancel",
+    "destroy": "/bill/destroy",
+    "resend": "/bill/resend",
+    "remain_count": "/read/remain_count",
+    "merchant_remain_count": "/read/merchant/remain_count",
+}
+"""v2's operations and their paths, relative to its base URL (the sandbox's ends in /partner)."""
+PATHS = {V1: VENDOR_PATHS, V2: V2_PATHS}
+PARTNER_PREFIX = "/partner"
+"""What the v2 sandbox's base URL carries before every path [3Px5]; the simulator serves every vendor route, v1's
+too, with and without it."""
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]*", re.ASCII)
 _DIGITS_ONLY = re.compile(r"\^(?:(?:\[0-9\]|\\d|[0-9])(?:\{[0-9]+(?:,[0-9]*)?\}|[*+?])?)+\$")
@@ -130,12 +152,23 @@ def _is_uri(instance: object) -> bool:
 EcmaValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
     Draft4Validator, {"pattern": _pattern}
 )
+"""v1's dialect: draft 4 (OpenAPI 3.0), ECMA-262 patterns."""
+Ecma2020Validator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern}
+)
+"""v2's dialect: draft 2020-12 (OpenAPI 3.1: `type: [string, integer]`, `anyOf` with `type: null`), ECMA-262
+patterns."""
+DIALECTS = {V1: EcmaValidator, V2: Ecma2020Validator}
 
 
-def load() -> dict[str, Any]:
-    """The contract shipped with the simulator."""
-    text = resources.files(__package__).joinpath(CONTRACT_FILE).read_text(encoding="utf-8")
-    spec: dict[str, Any] = json.loads(text)
+@cache
+def _text(file: str) -> str:
+    return resources.files(__package__).joinpath(file).read_text(encoding="utf-8")
+
+
+def load(api: str = V1) -> dict[str, Any]:
+    """A contract shipped with the simulator (v1 by default), freshly decoded: the caller may change it."""
+    spec: dict[str, Any] = json.loads(_text(CONTRACT_FILES[api]))
     return spec
 
 
@@ -207,17 +240,17 @@ class RequestRules:
             raise BodyError(_field(errors[0]), _problem(errors[0]))
 
 
-def compile_rules(schema: Mapping[str, Any]) -> RequestRules:
-    """A request schema (every $ref inlined) compiled into its rules."""
-    return RequestRules(schema, EcmaValidator(schema, format_checker=FORMATS))
+def compile_rules(schema: Mapping[str, Any], api: str = V1) -> RequestRules:
+    """A request schema (every $ref inlined) compiled into its rules, in its API version's dialect."""
+    return RequestRules(schema, DIALECTS[api](schema, format_checker=FORMATS))
 
 
 @cache
-def request_rules() -> Mapping[str, RequestRules]:
-    """Every vendor operation's request rules, by path."""
-    spec = load()
+def request_rules(api: str = V1) -> Mapping[str, RequestRules]:
+    """Every vendor operation's request rules in one API version's contract, by operation."""
+    spec = load(api)
     rules: dict[str, RequestRules] = {}
-    for path in VENDOR_PATHS.values():
+    for operation, path in PATHS[api].items():
         content = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
-        rules[path] = compile_rules(resolve(spec, content["schema"]))
+        rules[operation] = compile_rules(resolve(spec, content["schema"]), api)
     return rules

@@ -1,4 +1,8 @@
-"""Approval-callback delivery: POST the approval, accept only the exact acknowledgement, else retry later.
+"""Approval-callback delivery: POST the approval, accept only the acknowledgement, else retry later.
+
+What acknowledges an approval is set per delivery: v1's exact body `{"code":"0000","msg":"성공하였습니다."}`
+(v1 bills; v2 bills under strict), or any JSON object whose code is "0000" (v2 bills by default: A and F reply
+`{"code":"0000"}` [3Px2], D and E v1's body).
 
 Retries run in one worker thread (started on the first retry) over a heap of due attempts. Over the
 network only loopback receivers are called; a caller-given httpx transport (an in-process receiver)
@@ -59,7 +63,7 @@ def is_loopback(url: str) -> bool:
 HEADERS = {"Content-Type": "application/json"}
 
 
-def attempt(client: httpx.Client, url: str, body: bytes, timeout: float) -> str | None:
+def attempt(client: httpx.Client, url: str, body: bytes, timeout: float, exact: bool = True) -> str | None:
     """POST once; None when acknowledged, else why not (never the body sent, which holds the apikey)."""
     try:
         response = client.post(url, content=body, headers=HEADERS, timeout=timeout)
@@ -67,10 +71,12 @@ def attempt(client: httpx.Client, url: str, body: bytes, timeout: float) -> str 
         return f"timed out after {timeout:g} s"
     except httpx.HTTPError as exc:
         return f"connection failed ({type(exc).__name__})"
-    return judge(response)
+    return judge(response, exact)
 
 
-async def attempt_async(client: httpx.AsyncClient, url: str, body: bytes, seconds: float) -> str | None:
+async def attempt_async(
+    client: httpx.AsyncClient, url: str, body: bytes, seconds: float, exact: bool = True
+) -> str | None:
     """attempt() with an async client; `seconds` bounds the whole exchange (an in-process app has no timeouts)."""
     try:
         async with asyncio.timeout(seconds):
@@ -79,19 +85,22 @@ async def attempt_async(client: httpx.AsyncClient, url: str, body: bytes, second
         return f"timed out after {seconds:g} s"
     except httpx.HTTPError as exc:
         return f"connection failed ({type(exc).__name__})"
-    return judge(response)
+    return judge(response, exact)
 
 
-def judge(response: httpx.Response) -> str | None:
-    """None for exactly the acknowledgement, else what was wrong with the answer."""
+def judge(response: httpx.Response, exact: bool = True) -> str | None:
+    """None for the acknowledgement, else what was wrong with the answer: exact, v1's body and nothing else;
+    otherwise any JSON object whose code is the string "0000"."""
     if response.status_code != 200:
         return f"HTTP {response.status_code}"
     try:
         answer = json.loads(response.content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return "HTTP 200 but the body is not JSON"
-    if not isinstance(answer, dict) or answer != approval_ack():
+    if exact and (not isinstance(answer, dict) or answer != approval_ack()):
         return "HTTP 200 but the body is not exactly the acknowledgement"
+    if not exact and (not isinstance(answer, dict) or answer.get("code") != approval_ack()["code"]):
+        return 'HTTP 200 but the body is not a JSON object with "code": "0000"'
     return None
 
 
@@ -117,7 +126,7 @@ class _Sender(Protocol):
     @property
     def closed(self) -> bool: ...
 
-    def post(self, url: str, body: bytes, timeout: float) -> str | None: ...
+    def post(self, url: str, body: bytes, timeout: float, exact: bool) -> str | None: ...
 
     def close(self) -> None: ...
 
@@ -132,8 +141,8 @@ class _SyncSender:
     def closed(self) -> bool:
         return self._client.is_closed
 
-    def post(self, url: str, body: bytes, timeout: float) -> str | None:
-        return attempt(self._client, url, body, timeout)
+    def post(self, url: str, body: bytes, timeout: float, exact: bool) -> str | None:
+        return attempt(self._client, url, body, timeout, exact)
 
     def close(self) -> None:
         self._client.close()
@@ -165,13 +174,14 @@ class _AsyncSender:
     def closed(self) -> bool:
         return self._closed
 
-    def post(self, url: str, body: bytes, timeout: float) -> str | None:
+    def post(self, url: str, body: bytes, timeout: float, exact: bool) -> str | None:
         if threading.current_thread() is self._thread:
             return REENTERED
         with self._lock:
             if self._closed:
                 return STOPPED
-            future = asyncio.run_coroutine_threadsafe(attempt_async(self._client, url, body, timeout), self._loop)
+            attempting = attempt_async(self._client, url, body, timeout, exact)
+            future = asyncio.run_coroutine_threadsafe(attempting, self._loop)
         return future.result()
 
     def close(self) -> None:
@@ -205,6 +215,8 @@ class _Record:
 
     url: str
     body: bytes
+    exact: bool = True
+    """Only v1's exact acknowledgement will do (else any `"code": "0000"`)."""
     attempts: int = 0
     acknowledged: bool = False
     gave_up: bool = False
@@ -282,9 +294,12 @@ class Deliveries:
         """Whether a callback to url would be attempted at all."""
         return self._transport is not None or is_loopback(url)
 
-    def deliver(self, bill_id: str, url: str, body: Mapping[str, str]) -> dict[str, object]:
-        """Make the first attempt now (synchronously), schedule retries if it is not acknowledged; the view."""
-        record = _Record(url=url, body=json.dumps(dict(body), ensure_ascii=False).encode("utf-8"))
+    def deliver(self, bill_id: str, url: str, body: Mapping[str, object], *, exact: bool = True) -> dict[str, object]:
+        """Make the first attempt now (synchronously), schedule retries if it is not acknowledged; the view.
+
+        exact: only v1's acknowledgement body will do; otherwise any JSON object with "code": "0000".
+        """
+        record = _Record(url=url, body=json.dumps(dict(body), ensure_ascii=False).encode("utf-8"), exact=exact)
         with self._cond:
             self._records[bill_id] = record
             if not self.reaches(url):
@@ -380,7 +395,7 @@ class Deliveries:
         if sender is None:
             return STOPPED
         try:
-            return sender.post(record.url, record.body, self.timeout)
+            return sender.post(record.url, record.body, self.timeout, record.exact)
         except Exception as exc:
             if sender.closed:
                 return STOPPED

@@ -15,7 +15,22 @@ The open points, each accepted by default with a warning naming it, refused unde
 
 The docs neither allow nor forbid them. By default the simulator accepts them as the vendor most
 likely does, and says so in a warning naming the field and the open point; in strict mode it holds
-the body to the contract as written.
+the body to the contract as written. The same four hold for v2 bodies (`billId` for `bill_id`).
+
+API v2 is known only from partial vendor pages and six public integrations (the v2 contract's
+x-provenance names them). Where the simulator had to decide what the vendor leaves open,
+V2_OPEN_POINTS below says what it does; each is a guess to revisit when the vendor says otherwise:
+
+- codes nobody has seen: a duplicate billId (BILL_001), a bill in a state the operation cannot act
+  on beyond a resend (BILL_006), a price that is not the bill's or a past expireDt (VALIDATION_001),
+  wrong member or merchant (PARTNER_003 like a wrong apiKey);
+- points: whether a URL send costs any (0 by default, `--url-send-points`), which balance a send
+  is charged to (the sub-merchant's by default, `--points-from`);
+- the approval callback over v2: camelCase by default, v1's snake_case as a setting; any
+  `{"code":"0000",...}` acknowledges it by default, v1's exact body under strict;
+- a TALK send with no phone (HTTP 400: the KakaoTalk has nowhere to go), a URL send with none (a
+  two-part hash), a resend of a bill sent with no phone (BILL_006);
+- a `bill` member in a sub-merchant balance request: a format error in both modes (C measured it).
 """
 
 from __future__ import annotations
@@ -24,35 +39,60 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from .contract import RequestRules, compile_rules, number_text, request_rules
+from .contract import V1, RequestRules, compile_rules, number_text, request_rules
 
 OPEN_POINT = "the vendor's docs do not say whether PaySsam accepts this (open point; --strict refuses it)"
 BILL_ID_PATTERN = "^[A-Za-z0-9]+$"
 """The contract's bill id: letters and digits."""
 HYPHENATED_BILL_ID_PATTERN = "^[A-Za-z0-9-]+$"
 """What the default mode accepts for it: letters, digits and hyphens (same length limit)."""
+BILL_ID_NAMES = ("bill_id", "billId")
+"""The bill id's name in v1 and in v2."""
+
+V2_OPEN_POINTS: dict[str, str] = {
+    "duplicate billId": "BILL_001 (v1 9800; no v2 code seen)",
+    "cancel, destroy or resend of a bill in the wrong state": (
+        "BILL_006 for all (C's comment names it for a bill 'not in a sendable state'; v1 tells them apart: "
+        "9970, 9971, 9999)"
+    ),
+    "price not the bill's (cancel, destroy)": "VALIDATION_001 (seen in C's fixtures, meaning unknown; v1 9999)",
+    "expireDt already past": "VALIDATION_001 (as a price mismatch; v1 9999)",
+    "wrong member or merchant": "PARTNER_003, as a wrong apiKey (the vendor may answer 004 or 005)",
+    "points for a URL send": "0 by default (F: 'URL=링크만 반환(포인트 X)'); --url-send-points N",
+    "which balance a send is charged to": "the sub-merchant's by default (C reads it); --points-from partner",
+    "approval callback casing": "camelCase by default (A, F); v1's snake_case by setting (E)",
+    "approval acknowledgement": 'any JSON object with "code":"0000" (A, F); v1\'s exact body under --strict (D, E)',
+    "approval retries": "as v1: hourly for 24 hours",
+    "TALK send with no phone": "HTTP 400 naming bill.phone (the KakaoTalk has nowhere to go)",
+    "URL send with no phone": "accepted; its hash has two parts, billId and price",
+    "resend of a bill sent with no phone": "BILL_006 (nothing to send the KakaoTalk to)",
+    "a bill member in a sub-merchant balance request": "HTTP 400 in both modes (C measured a format error)",
+    "answer echoes": "send answers shortUrl and billId only (A saw apiKey, member, merchant and hash echoed too)",
+}
+"""What the simulator does where API v2's evidence is open: the case, and the decision with its basis."""
 
 
 def _widen(node: Any) -> Any:
-    """The schema with every bill_id pattern widened to allow hyphens (a copy; the contract is not touched)."""
+    """The schema with every bill id pattern widened to allow hyphens (a copy; the contract is not touched)."""
     if isinstance(node, list):
         return [_widen(item) for item in node]
     if not isinstance(node, dict):
         return node
     widened = {key: _widen(value) for key, value in node.items()}
     properties = widened.get("properties")
-    bill_id = properties.get("bill_id") if isinstance(properties, dict) else None
-    if isinstance(bill_id, dict) and bill_id.get("pattern") == BILL_ID_PATTERN:
-        bill_id["pattern"] = HYPHENATED_BILL_ID_PATTERN
+    for name in BILL_ID_NAMES:
+        bill_id = properties.get(name) if isinstance(properties, dict) else None
+        if isinstance(bill_id, dict) and bill_id.get("pattern") == BILL_ID_PATTERN:
+            bill_id["pattern"] = HYPHENATED_BILL_ID_PATTERN
     return widened
 
 
 @cache
-def lenient_rules() -> Mapping[str, RequestRules]:
-    """The request rules of the default mode: the contract's, with a hyphen allowed in bill_id."""
+def lenient_rules(api: str = V1) -> Mapping[str, RequestRules]:
+    """The request rules of the default mode, by operation: the contract's, with a hyphen allowed in the bill id."""
     rules: dict[str, RequestRules] = {}
-    for path, strict in request_rules().items():
-        rules[path] = compile_rules(_widen(strict.schema))
+    for operation, strict in request_rules(api).items():
+        rules[operation] = compile_rules(_widen(strict.schema), api)
     return rules
 
 

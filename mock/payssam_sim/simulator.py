@@ -1,7 +1,10 @@
-"""The simulator: the vendor routes (/if/bill/*) and the control routes (/_sim/*), served over a socket or in-process.
+"""The simulator: the vendor routes of v1 (/if/bill/*) and v2 (/bill, /bill/*, /read/*), each also under /partner, and
+the control routes (/_sim/*), served over a socket or in-process.
 
-Routing, guards and the request log only; the bill rules live in ledger.py, the request rules in the
-contract (contract.py), callbacks in delivery.py, the socket in httpserver.py, the httpx seam in transport.py.
+Routing, guards and the request log only; the bill rules live in ledger.py (one ledger for both versions), the
+points in points.py, the request rules in the contracts (contract.py, fidelity.py), each version's field names,
+envelope and codes in wire_v1.py and wire_v2.py, callbacks in delivery.py, the socket in httpserver.py, the httpx
+seam in transport.py.
 """
 
 from __future__ import annotations
@@ -11,21 +14,24 @@ import ipaddress
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
-from . import bodies, contract, fidelity
-from .contract import BodyError
+from . import bodies, contract, fidelity, wire_v1, wire_v2
+from .bodies import CALLBACK_CASES, PointsRequest, PricedRequest, SendRequest, VendorRequest
+from .contract import PARTNER_PREFIX, V1, V2, BodyError
 from .delivery import CallbackTransport, Deliveries, is_loopback
 from .httpserver import HttpServer
 from .ledger import SANDBOX_CREDENTIALS, STATE_NAMES, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
 from .messages import HTML_TYPE, Request, Response, error_response, json_response
+from .points import DEFAULT_BALANCE, MERCHANT, Points
 from .transport import AsyncSimulatorTransport, SimulatorTransport
+from .wire_v2 import Drifts
 
 logger = logging.getLogger("payssam_sim")
 logger.addHandler(logging.NullHandler())
@@ -57,7 +63,17 @@ REDELIVER = Route(re.compile(rf"/_sim/bills/{_ID}/redeliver"), ("POST",), blocks
 PAGE = Route(re.compile(rf"/_sim/b/{_ID}"), ("GET", "HEAD"))
 RESET = Route(re.compile(r"/_sim/reset"), ("POST",))
 FAULTS = Route(re.compile(r"/_sim/faults"), ("POST",))
-CONTROL = (BILLS, BILL, PAY, REDELIVER, PAGE, RESET, FAULTS)
+POINTS = Route(re.compile(r"/_sim/points"), ("GET", "HEAD", "POST"))
+CONTROL = (BILLS, BILL, PAY, REDELIVER, PAGE, RESET, FAULTS, POINTS)
+
+
+def vendor_routes() -> dict[str, tuple[str, str]]:
+    """Every vendor path, with and without the /partner prefix: path -> (API version, operation)."""
+    routes: dict[str, tuple[str, str]] = {}
+    for api, paths in contract.PATHS.items():
+        for operation, path in paths.items():
+            routes[path] = routes[PARTNER_PREFIX + path] = (api, operation)
+    return routes
 
 
 def loopback_bind_address(host: str) -> str:
@@ -116,13 +132,20 @@ class _Answer:
 
 
 class Simulator:
-    """A local, in-memory, stateful stand-in for PaySsam v1 for tests and rehearsals; not the vendor.
+    """A local, in-memory, stateful stand-in for PaySsam v1 and v2 for tests and rehearsals; not the vendor.
 
     start() serves on a loopback socket; transport() and async_transport() serve the same routes to an
     httpx client in-process, with no socket and no start(). Callbacks go to loopback URLs, or to
     callback_transport: any httpx transport, sync (MockTransport, WSGITransport around a Flask or Django
     receiver) or async (ASGITransport around a FastAPI or Starlette receiver, run on an event loop of the
     simulator's own, so it works whether or not the caller runs one).
+
+    v2's settings, where its evidence is open (fidelity.V2_OPEN_POINTS): v2_callback_case, the form of a v2
+    bill's approval (camel, or v1's snake); url_send_points, what a URL send costs (a TALK send and a resend
+    cost 55); points_from, whose balance a send is charged to (merchant or partner); partner_points and
+    merchant_points, the balances to start from; v2_drifts, answer drifts to switch on (wire_v2.DRIFTS names:
+    msg, shortURL, data.data, top-level, numeric-apprPrice). Credentials(v2=False) is a key not enabled for v2.
+    strict also makes a v2 bill's approval need v1's exact acknowledgement.
     """
 
     def __init__(
@@ -138,6 +161,12 @@ class Simulator:
         callback_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
         idle_timeout: float = 75.0,
+        v2_callback_case: str = "camel",
+        url_send_points: int = 0,
+        points_from: str = MERCHANT,
+        partner_points: int = DEFAULT_BALANCE,
+        merchant_points: int = DEFAULT_BALANCE,
+        v2_drifts: Iterable[str] = (),
     ) -> None:
         if not 0 <= port <= MAX_PORT:
             raise ValueError(f"port must be between 0 and {MAX_PORT}")
@@ -151,21 +180,28 @@ class Simulator:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if callback_retries < 0:
             raise ValueError("callback_retries must not be negative")
+        if v2_callback_case not in CALLBACK_CASES:
+            raise ValueError(f"v2_callback_case must be one of {', '.join(CALLBACK_CASES)}")
+        points = Points(partner=partner_points, merchant=merchant_points, url_send=url_send_points, charged=points_from)
+        self.v2_drifts = Drifts.named([v2_drifts] if isinstance(v2_drifts, str) else v2_drifts)
+        self.v2_callback_case = v2_callback_case
         self.host = loopback_bind_address(host)
         self.port = port
         self.credentials = credentials
         self.strict = strict
         self.request_timeout = request_timeout
         self.idle_timeout = idle_timeout
-        self._rules = contract.request_rules() if strict else fidelity.lenient_rules()
-        self._ledger = Ledger(credentials)
+        self._rules = {
+            api: contract.request_rules(api) if strict else fidelity.lenient_rules(api) for api in contract.APIS
+        }
+        self._ledger = Ledger(credentials, points=points)
         self._deliveries = Deliveries(
             retry_interval=callback_retry_interval,
             retries=callback_retries,
             timeout=callback_timeout,
             transport=callback_transport,
         )
-        self._vendor = {path: operation for operation, path in contract.VENDOR_PATHS.items()}
+        self._vendor = vendor_routes()
         self._server: HttpServer | None = None
         self._bound_port = 0
 
@@ -296,35 +332,41 @@ class Simulator:
         return None
 
     def _vendor_call(self, request: Request, path: str) -> _Answer:
-        """A vendor operation: the whole body held to the contract and typed (HTTP 400 otherwise), then, and only
-        then, the ledger's answer. Whatever the body holds, nothing is read from it but the typed request."""
-        rules = self._rules[path]
+        """A vendor operation: the whole body held to its version's contract and typed (HTTP 400 otherwise), then,
+        and only then, the ledger's answer in that version's wire form. Whatever the body holds, nothing is read
+        from it but the typed request."""
+        api, operation = self._vendor[path]
+        rules = self._rules[api][operation]
         try:
             data = bodies.json_object(request.body, request.headers.get("content-type"))
             warnings = [] if self.strict else fidelity.relax(rules.schema, data)
             rules.check(data)
-            bill_id, act = self._operation(self._vendor[path], data, request.site)
+            typed = wire_v2.request(operation, data) if api == V2 else wire_v1.request(operation, data)
         except BodyError as exc:
             return _Answer(error_response(400, str(exc)))
         for warning in warnings:
             logger.warning("%s %s: %s", request.method, path, warning)
-        code, fields = act()
-        return _Answer(json_response(200, {"code": code, **fields}), bill_id, code)
+        outcome = self._act(operation, typed, request.site)
+        if api == V2:
+            code, body = wire_v2.answer(operation, typed, outcome, self.v2_drifts)
+        else:
+            code, body = wire_v1.answer(operation, typed, outcome)
+        bill_id = None if isinstance(typed, PointsRequest) else typed.bill_id
+        return _Answer(json_response(200, body), bill_id, code)
 
-    def _operation(self, operation: str, data: dict[str, Any], site: str) -> tuple[str, Callable[[], Outcome]]:
-        """A checked body as its typed request: the bill id it names, and the ledger's action on it (not yet taken)."""
+    def _act(self, operation: str, request: VendorRequest, site: str) -> Outcome:
+        """The ledger's action for a typed request, whichever version carried it."""
         ledger = self._ledger
-        if operation == "send":
-            send = bodies.send_request(data)
-            return send.bill_id, lambda: ledger.send(send, site)
-        if operation in ("cancel", "destroy"):
-            priced = bodies.priced_request(data)
-            return priced.bill_id, lambda: (ledger.cancel if operation == "cancel" else ledger.destroy)(priced)
-        plain = bodies.bill_request(data)
-        return plain.bill_id, lambda: (ledger.read if operation == "read" else ledger.resend)(plain)
+        if isinstance(request, SendRequest):
+            return ledger.send(request, site)
+        if isinstance(request, PointsRequest):
+            return ledger.balance(request, site)
+        if isinstance(request, PricedRequest):
+            return ledger.cancel(request) if operation == "cancel" else ledger.destroy(request)
+        return ledger.read(request) if operation == "read" else ledger.resend(request)
 
     def _control(self, route: Route, request: Request, bill_id: str | None) -> Response:
-        """The /_sim/ routes: list, inspect, pay, redeliver, short URL page, reset, faults."""
+        """The /_sim/ routes: list, inspect, pay, redeliver, short URL page, reset, faults, points."""
         if route is BILLS:
             return json_response(200, {"bills": [self._view(each) for each in self._ledger.bill_ids()]})
         if route is PAGE:
@@ -335,6 +377,8 @@ class Simulator:
             return json_response(200, {"reset": True})
         if route is FAULTS:
             return self._fault(request)
+        if route is POINTS:
+            return self._points(request)
         view = self._view(str(bill_id))
         if view is None:
             return error_response(404, f"no bill {bill_id}")
@@ -351,20 +395,33 @@ class Simulator:
         return view
 
     def _pay(self, bill_id: str, request: Request) -> Response:
-        """W → F, then the approval callback's first attempt; retries are scheduled if it is not acknowledged."""
+        """W → F, then the approval callback's first attempt; retries are scheduled if it is not acknowledged.
+
+        The approval takes the form of the version that sent the bill: v1's, or v2's in the case the body's
+        callback_case or else the simulator's v2_callback_case names. A v1 bill's approval is acknowledged only by
+        v1's exact body; a v2 bill's by any `"code": "0000"`, or by v1's exact body under strict.
+        """
         try:
             payment = bodies.payment(
                 bodies.json_object(request.body, request.headers.get("content-type"), optional=True)
             )
         except BodyError as exc:
             return error_response(400, str(exc))
+        if payment.callback_case is not None and self._ledger.api(bill_id) == V1:
+            return error_response(400, "callback_case: a bill sent over v1 gets its approval in v1's form")
         try:
             paid = self._ledger.pay(bill_id, payment)
         except UnknownBillError:
             return error_response(404, f"no bill {bill_id}")
         except NotPayableError as exc:
             return error_response(409, str(exc))
-        delivery = self._deliveries.deliver(paid.bill_id, paid.callback_url, paid.callback_body)
+        if paid.api == V2:
+            case = payment.callback_case or self.v2_callback_case
+            body = wire_v2.approval(paid, case, self.v2_drifts)
+        else:
+            body = wire_v1.approval(paid)
+        exact = paid.api == V1 or self.strict
+        delivery = self._deliveries.deliver(paid.bill_id, paid.callback_url, body, exact=exact)
         return json_response(200, {"bill": self._view(bill_id), "callback": delivery})
 
     def _redeliver(self, bill_id: str) -> Response:
@@ -377,7 +434,9 @@ class Simulator:
     def _fault(self, request: Request) -> Response:
         """Queue a fault: the next `count` calls of an operation answer `code` (after shape and credential checks).
 
-        No lifecycle reaches 5000 or 9870; an injected fault is how a client's handling of them is tested.
+        No lifecycle reaches 5000 or 9870 (v1), ERROR, PAYMENT_001 or MAINTAINED_METHOD (v2); an injected fault is
+        how a client's handling of them is tested. The code's form says which version it hits: four digits v1's
+        calls, a text code v2's (bodies.fault).
         """
         try:
             fault = bodies.fault(bodies.json_object(request.body, request.headers.get("content-type")))
@@ -385,6 +444,20 @@ class Simulator:
             return error_response(400, str(exc))
         pending = self._ledger.inject(fault)
         return json_response(200, {"operation": fault.operation, "code": fault.code, "pending": pending})
+
+    def _points(self, request: Request) -> Response:
+        """GET: the point balances, which one a send is charged to, and the prices. POST sets balances:
+        `{"partner": N}`, `{"merchant": CODE, "balance": N}`, or both."""
+        if request.method == "POST":
+            try:
+                setting = bodies.points(bodies.json_object(request.body, request.headers.get("content-type")))
+            except BodyError as exc:
+                return error_response(400, str(exc))
+            if setting.partner is not None:
+                self._ledger.set_points(None, setting.partner)
+            if setting.merchant is not None and setting.balance is not None:
+                self._ledger.set_points(setting.merchant, setting.balance)
+        return json_response(200, self._ledger.points())
 
     def _page(self, bill_id: str) -> Response:
         """The short URL's target: a tiny page saying the bill's state."""
@@ -398,6 +471,6 @@ class Simulator:
             f"<h1>Bill {html.escape(bill_id)}</h1>\n"
             f"<p>{html.escape(str(view['product_nm']))}: {html.escape(str(view['price']))} won</p>\n"
             f'<p>State: <strong id="state">{state}</strong> ({STATE_NAMES.get(state, "unknown")})</p>\n'
-            "<p>Local PaySsam v1 simulator for tests and rehearsals; not the vendor.</p>\n</html>\n"
+            "<p>Local PaySsam simulator for tests and rehearsals; not the vendor.</p>\n</html>\n"
         )
         return Response(200, page.encode("utf-8"), HTML_TYPE)
