@@ -27,7 +27,7 @@ PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
 
-.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test test-floor demo sim mock mock-v2 bench bench-sim faults api-diff version-check release-record clean
+.PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test test-floor demo sim mock mock-v2 readme-provenance bench bench-sim faults api-diff version-check release-record clean
 
 HELP_VARIABLES := SEED SIM_PORT MOCK_PORT SPEC VENDOR
 
@@ -173,6 +173,9 @@ sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ct
 
 mock: $(MOCK_TOOLS) ## Serve the v1 contract on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC) --host 127.0.0.1 --port $(MOCK_PORT) --errors
+
+readme-provenance: $(PY_STAMP) ## Regenerate the README's v2 provenance table from openapi/payssam-v2.json
+	$(PY) openapi/tools/provenance.py --readme $(SPEC_V2) README.md
 
 mock-v2: $(MOCK_TOOLS) ## Serve the v2 contract (experimental) on 127.0.0.1:$(MOCK_PORT) until Ctrl-C
 	exec mock/node_modules/.bin/prism mock $(SPEC_V2) --host 127.0.0.1 --port $(MOCK_PORT) --errors
