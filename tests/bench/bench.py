@@ -1,8 +1,9 @@
 """`make bench`: the SDK's costs against raw httpx, measured side by side in one run (medians of interleaved rounds).
 
 1. Per call, in-process (httpx.MockTransport answering the same bytes): the SDK's read, cancel and send
-   against a raw httpx POST of the same body whose JSON answer is parsed, sync and async. CPU time of
-   this thread (time.thread_time), so other processes on the machine do not blur the ratio.
+   against a raw httpx POST of the same body whose JSON answer is parsed, sync and async, over API v1
+   and over API v2 (experimental). CPU time of this thread (time.thread_time), so other processes on the
+   machine do not blur the ratio.
 2. `python -c "import payssam"` against `python -c "import httpx"`, and `payssam --help` against the
    latter: wall time of fresh interpreters.
 3. Reconcile of 10,000 bills against the simulator (its own process, real bills) with the async client,
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -65,7 +67,41 @@ ANSWERS = {
     },
     "/if/bill/send": {**OK, "shortURL": "https://payssam.kr/b/AbC123"},
 }
-ENCODED = {path: json.dumps(body, ensure_ascii=False).encode() for path, body in ANSWERS.items()}
+ANSWERS_V2 = {
+    "/bill/read": {
+        "code": "0000",
+        "message": "성공하였습니다.",
+        "data": {
+            "billId": BILL,
+            "apprState": "F",
+            "apprPayType": "CARD_VAN",
+            "apprPrice": "10000",
+            "apprDt": "20261125143000",
+            "apprOriginDt": "20261125143000",
+            "apprNum": "30012345",
+            "apprOriginNum": "30012345",
+            "apprIssuer": "신한카드",
+            "apprIssuerCd": "04",
+            "apprIssuerNum": "4518-42**-****-1234",
+            "apprAcquirerCd": "04",
+            "apprAcquirerNm": "신한카드",
+            "apprResCd": "0000",
+            "apprCardType": "신용",
+            "apprMonthly": "00",
+        },
+    },
+    "/bill/cancel": {
+        "code": "0000",
+        "message": "성공하였습니다.",
+        "data": {"billId": BILL, "apprNum": "30012399", "apprOriginNum": "30012345", "apprCancelDt": "20261125150000"},
+    },
+    "/bill": {
+        "code": "0000",
+        "message": "성공하였습니다.",
+        "data": {"billId": BILL, "shortUrl": "https://payssam.kr/b/AbC"},
+    },
+}
+ENCODED = {path: json.dumps(body, ensure_ascii=False).encode() for path, body in {**ANSWERS, **ANSWERS_V2}.items()}
 SEND = {
     "phone": "01012345678",
     "customer_name": "홍길동",
@@ -94,6 +130,31 @@ REQUESTS = {
         },
     ),
 }
+AUTH_V2 = {"apiKey": CREDENTIALS["apikey"], "member": CREDENTIALS["member"], "merchant": CREDENTIALS["merchant"]}
+REQUESTS_V2 = {
+    "read": ("/bill/read", {**AUTH_V2, "bill": {"billId": BILL}}),
+    "cancel": (
+        "/bill/cancel",
+        {**AUTH_V2, "bill": {"billId": BILL, "price": "10000", "hash": sha256_hex(f"{BILL},10000")}},
+    ),
+    "send": (
+        "/bill",
+        {
+            **AUTH_V2,
+            "bill": {
+                "billId": BILL,
+                "sendType": "TALK",
+                "productName": SEND["product_name"],
+                "price": "10000",
+                "memberName": SEND["customer_name"],
+                "phone": SEND["phone"],
+                "hash": sha256_hex(f"{BILL},{SEND['phone']},10000"),
+                "callbackUrl": SEND["callback_url"],
+            },
+        },
+    ),
+}
+WIRES = {1: REQUESTS, 2: REQUESTS_V2}
 JSON = {"Content-Type": "application/json"}
 
 
@@ -101,39 +162,70 @@ def answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=ENCODED[request.url.path], headers={"content-type": "application/json"})
 
 
-def median_round(run: Callable[[], float], rounds: int) -> list[float]:
-    return [run() for _ in range(rounds)]
-
-
 # ------------------------------------------------------------------------------------------ 1. per call
 
 
-def per_call(calls: int, rounds: int) -> list[tuple[str, str, float, float, float]]:
-    """(mode, operation, SDK µs, raw µs) per call: medians over interleaved rounds of thread CPU time."""
-    sync_sdk = payssam.PaySsam(
-        **CREDENTIALS, base_url="http://pay.test", http_client=httpx.Client(transport=httpx.MockTransport(answer))
-    )
-    sync_raw = httpx.Client(transport=httpx.MockTransport(answer))
-    sdk_calls: dict[str, Callable[[], object]] = {
-        "read": lambda: sync_sdk.read_bill(BILL),
-        "cancel": lambda: sync_sdk.cancel_bill(BILL, 10000),
-        "send": lambda: sync_sdk.send_bill(BILL, 10000, **SEND),
+Row = tuple[int, str, str, float, float, float]
+"""(API version, mode, operation, SDK µs, raw µs, SDK/raw) of one call."""
+
+
+def _bodies(version: int) -> dict[str, tuple[str, bytes]]:
+    return {
+        op: ("http://pay.test" + path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        for op, (path, body) in WIRES[version].items()
     }
-    rows: list[tuple[str, str, float, float, float]] = []
-    for op, (path, body) in REQUESTS.items():
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        url = "http://pay.test" + path
 
-        def raw(url: str = url, content: bytes = content) -> object:
-            return sync_raw.post(url, content=content, headers=JSON).json()
 
-        sdk, baseline = [], []
+def per_call(calls: int, rounds: int) -> tuple[list[Row], dict[tuple[str, str], float]]:
+    """Each call over API v1 and v2, SDK and raw, the four measured back to back in every round (thread CPU µs):
+    the rows, and per (mode, operation) the median of each round's v2 SDK/raw over v1 SDK/raw."""
+    rows, versus = _per_call_sync(calls, rounds)
+    more_rows, more_versus = asyncio.run(_per_call_async(calls, rounds))
+    return rows + more_rows, {**versus, **more_versus}
+
+
+def _summary(mode: str, op: str, times: dict[str, list[float]]) -> tuple[list[Row], float]:
+    rows: list[Row] = []
+    for version in (1, 2):
+        sdk, raw = times[f"sdk{version}"], times[f"raw{version}"]
+        rows.append((version, mode, op, statistics.median(sdk), statistics.median(raw), paired(sdk, raw)))
+    per_round = zip(times["sdk1"], times["raw1"], times["sdk2"], times["raw2"], strict=True)
+    return rows, statistics.median((s2 / r2) / (s1 / r1) for s1, r1, s2, r2 in per_round)
+
+
+def _per_call_sync(calls: int, rounds: int) -> tuple[list[Row], dict[tuple[str, str], float]]:
+    sdks = {
+        version: payssam.PaySsam(
+            **CREDENTIALS,
+            base_url="http://pay.test",
+            http_client=httpx.Client(transport=httpx.MockTransport(answer)),
+            api_version=version,
+        )
+        for version in (1, 2)
+    }
+    raw_client = httpx.Client(transport=httpx.MockTransport(answer))
+    bodies = {version: _bodies(version) for version in (1, 2)}
+    rows: list[Row] = []
+    versus: dict[tuple[str, str], float] = {}
+    for op in REQUESTS:
+        calls_of: dict[str, Callable[[], object]] = {}
+        for version, sdk in sdks.items():
+            url, content = bodies[version][op]
+            calls_of[f"sdk{version}"] = {
+                "read": lambda sdk=sdk: sdk.read_bill(BILL),
+                "cancel": lambda sdk=sdk: sdk.cancel_bill(BILL, 10000),
+                "send": lambda sdk=sdk: sdk.send_bill(BILL, 10000, **SEND),
+            }[op]
+            calls_of[f"raw{version}"] = lambda url=url, content=content: raw_client.post(
+                url, content=content, headers=JSON
+            ).json()
+        times: dict[str, list[float]] = {name: [] for name in calls_of}
         for _ in range(rounds):
-            sdk.append(_cpu(sdk_calls[op], calls))
-            baseline.append(_cpu(raw, calls))
-        rows.append(("sync", op, statistics.median(sdk), statistics.median(baseline), paired(sdk, baseline)))
-    rows += asyncio.run(_per_call_async(calls, rounds))
-    return rows
+            for name, call in calls_of.items():
+                times[name].append(_cpu(call, calls))
+        op_rows, versus["sync", op] = _summary("sync", op, times)
+        rows += op_rows
+    return rows, versus
 
 
 def paired(sdk: list[float], raw: list[float]) -> float:
@@ -155,31 +247,42 @@ async def _acpu(call: Callable[[], Awaitable[object]], calls: int) -> float:
     return (time.thread_time() - started) / calls * 1e6
 
 
-async def _per_call_async(calls: int, rounds: int) -> list[tuple[str, str, float, float, float]]:
+async def _per_call_async(calls: int, rounds: int) -> tuple[list[Row], dict[tuple[str, str], float]]:
     transport = httpx.MockTransport(answer)
-    sdk_client = payssam.AsyncPaySsam(
-        **CREDENTIALS, base_url="http://pay.test", http_client=httpx.AsyncClient(transport=transport)
-    )
-    raw_client = httpx.AsyncClient(transport=transport)
-    sdk_calls: dict[str, Callable[[], Awaitable[object]]] = {
-        "read": lambda: sdk_client.read_bill(BILL),
-        "cancel": lambda: sdk_client.cancel_bill(BILL, 10000),
-        "send": lambda: sdk_client.send_bill(BILL, 10000, **SEND),
+    sdks = {
+        version: payssam.AsyncPaySsam(
+            **CREDENTIALS,
+            base_url="http://pay.test",
+            http_client=httpx.AsyncClient(transport=transport),
+            api_version=version,
+        )
+        for version in (1, 2)
     }
-    rows = []
-    for op, (path, body) in REQUESTS.items():
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        url = "http://pay.test" + path
+    raw_client = httpx.AsyncClient(transport=transport)
+    bodies = {version: _bodies(version) for version in (1, 2)}
+    rows: list[Row] = []
+    versus: dict[tuple[str, str], float] = {}
+    for op in REQUESTS:
+        calls_of: dict[str, Callable[[], Awaitable[object]]] = {}
+        for version, sdk in sdks.items():
+            url, content = bodies[version][op]
+            calls_of[f"sdk{version}"] = {
+                "read": lambda sdk=sdk: sdk.read_bill(BILL),
+                "cancel": lambda sdk=sdk: sdk.cancel_bill(BILL, 10000),
+                "send": lambda sdk=sdk: sdk.send_bill(BILL, 10000, **SEND),
+            }[op]
 
-        async def raw(url: str = url, content: bytes = content) -> object:
-            return (await raw_client.post(url, content=content, headers=JSON)).json()
+            async def raw(url: str = url, content: bytes = content) -> object:
+                return (await raw_client.post(url, content=content, headers=JSON)).json()
 
-        sdk, baseline = [], []
+            calls_of[f"raw{version}"] = raw
+        times: dict[str, list[float]] = {name: [] for name in calls_of}
         for _ in range(rounds):
-            sdk.append(await _acpu(sdk_calls[op], calls))
-            baseline.append(await _acpu(raw, calls))
-        rows.append(("async", op, statistics.median(sdk), statistics.median(baseline), paired(sdk, baseline)))
-    return rows
+            for name, call in calls_of.items():
+                times[name].append(await _acpu(call, calls))
+        op_rows, versus["async", op] = _summary("async", op, times)
+        rows += op_rows
+    return rows, versus
 
 
 # ------------------------------------------------------------------------------------------ 2. start-up
@@ -380,6 +483,7 @@ def main() -> int:
         "--skip", action="append", default=[], choices=["calls", "startup", "reconcile", "memory", "check"]
     )
     args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=payssam.ExperimentalWarning)  # v2 is measured on purpose
     print(
         f"payssam {payssam.__version__}; httpx {httpx.__version__}; Python {platform.python_version()}; "
         f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}"
@@ -388,10 +492,15 @@ def main() -> int:
     if "calls" not in args.skip:
         print(f"\n1. per call, in-process: thread CPU µs, medians of {args.rounds} interleaved rounds of {args.calls}")
         print("   (SDK/raw: the median of each round's ratio)")
-        print(f"{'mode':6} {'call':7} {'SDK':>8} {'raw':>8} {'SDK/raw':>8}")
-        for mode, op, sdk, raw, ratio in per_call(args.calls, args.rounds):
-            print(f"{mode:6} {op:7} {sdk:8.1f} {raw:8.1f} {ratio:8.2f}")
-            verdicts.append((f"{mode} {op}: SDK/raw {ratio:.2f} <= 1.25", ratio <= 1.25))
+        print(f"{'API':3} {'mode':6} {'call':7} {'SDK':>8} {'raw':>8} {'SDK/raw':>8}")
+        rows, versus = per_call(args.calls, args.rounds)
+        for version, mode, op, sdk, raw, ratio in rows:
+            print(f"v{version:<2} {mode:6} {op:7} {sdk:8.1f} {raw:8.1f} {ratio:8.2f}")
+            verdicts.append((f"v{version} {mode} {op}: SDK/raw {ratio:.2f} <= 1.25", ratio <= 1.25))
+        print("   v2's SDK/raw over v1's (the median of each round's quotient; 1.00: the same overhead)")
+        for (mode, op), quotient in versus.items():
+            print(f"    {mode:6} {op:7} {quotient:8.2f}")
+            verdicts.append((f"{mode} {op}: v2's SDK/raw over v1's {quotient:.2f} <= 1.05", quotient <= 1.05))
     if "startup" not in args.skip:
         times = startup(args.startup_rounds)
         print(f"\n2. start-up: wall ms of fresh interpreters, medians of {args.startup_rounds} interleaved rounds")

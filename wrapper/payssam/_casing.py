@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _RENAMED = {"apiKey": "apikey", "shortUrl": "shortURL", "shortURL": "shortURL"}
 """v2 names whose v1 name is not simply their snake_case: the echoed key, and the short URL's spellings."""
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
+@lru_cache(maxsize=512)  # answers repeat the same few dozen names; bounded, as an answer may invent names
 def v1_name(name: str) -> str:
     """A v2 field's v1 name: its snake_case (billId → bill_id, apprCancelDt → appr_cancel_dt), but the renamed;
     a v1 name stays as it is."""

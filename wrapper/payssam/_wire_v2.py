@@ -107,15 +107,20 @@ def _envelope(answer: dict[str, Any]) -> tuple[dict[str, Any], object]:
 def flat(answer: dict[str, Any]) -> dict[str, Any]:
     """A bill's v2 answer in v1's flat shape: the envelope and the data's fields under their v1 names; a numeric
     apprPrice as its digits (an integration reads it so, defensively)."""
-    envelope, data = _envelope(answer)
-    if data is None:
-        return envelope
-    if not isinstance(data, dict):
-        raise FieldFormatError("data", f"is {type(data).__name__}, not an object")
+    data = answer.get("data")
+    if data.__class__ is not dict or "data" in data:  # not the documented shape: find the data where it drifted
+        envelope, data = _envelope(answer)
+        if data is None:
+            return envelope
+        if not isinstance(data, dict):
+            raise FieldFormatError("data", f"is {type(data).__name__}, not an object")
     fields = {v1_name(str(name)): value for name, value in data.items()}
     if "appr_price" in fields:
         fields["appr_price"] = digits(fields["appr_price"])
-    return {**fields, **envelope}
+    for name in _ENVELOPE:
+        if name in answer:
+            fields[name] = answer[name]
+    return fields
 
 
 def nested(answer: dict[str, Any]) -> dict[str, Any]:
