@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
 from . import _validation as validation
-from ._casing import digits, v1_name
+from ._casing import v1_fields
 from ._errors import ApprovalRejectedError, BillNotFoundError, ValidationError
 from ._protocol import check_field_types
 from ._results import FieldFormatError, Payment, approval_fields
@@ -63,25 +63,12 @@ def _json_object(body: bytes | str | Mapping[str, object]) -> dict[str, Any]:
     return data
 
 
-def _v1_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """A callback's fields under their v1 names, whichever casing (or mix) it came in; a field sent in both
-    casings with different values is refused."""
-    fields: dict[str, Any] = {}
-    for name, value in data.items():
-        v1 = v1_name(name) if isinstance(name, str) else name
-        if v1 in fields and fields[v1] != value:
-            raise ValidationError(v1, f"is given twice ({v1} and {name}) with different values")
-        fields[v1] = value
-    if "appr_price" in fields:
-        fields["appr_price"] = digits(fields["appr_price"])
-    return fields
-
-
 def parse_approval(body: bytes | str | Mapping[str, object]) -> Approval:
     """Type a callback body (v1's snake_case, or v2's in either casing); anything off the contract raises
     ValidationError naming the field."""
-    data = _v1_fields(_json_object(body))
+    body_fields = _json_object(body)
     try:
+        data = v1_fields(body_fields)
         model = ApprovalCallback.from_dict(data)
         check_field_types(model)
         typed = approval_fields(model)

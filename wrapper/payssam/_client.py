@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import sys
 import time
 import urllib.request
 import warnings
@@ -19,7 +20,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
@@ -100,16 +101,22 @@ _warned_v2 = False
 
 
 def _warn_experimental() -> None:
-    """One ExperimentalWarning per process for API v2, whose contract the vendor has not fully published."""
+    """One ExperimentalWarning per process for API v2, whose contract the vendor has not fully published; it points
+    at the first caller outside payssam (a constructor, from_env or with_options: whichever the user called)."""
     global _warned_v2
-    if not _warned_v2:
-        _warned_v2 = True
-        warnings.warn(
-            "PaySsam API v2 support is experimental: its contract is built from the vendor's partial documents "
-            "and independent integrations (see the README's API v2 section)",
-            ExperimentalWarning,
-            stacklevel=4,
-        )
+    if _warned_v2:
+        return
+    _warned_v2 = True
+    level = 1
+    frame: FrameType | None = sys._getframe(0)  # stacklevel 1: this function
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "payssam":
+        level, frame = level + 1, frame.f_back
+    warnings.warn(
+        "PaySsam API v2 support is experimental: its contract is built from the vendor's partial documents "
+        "and independent integrations (see the README's API v2 section)",
+        ExperimentalWarning,
+        stacklevel=level,
+    )
 
 
 def _progress(label: str, total: Callable[[], int], done: int, shown: bool) -> AbstractContextManager[Progress | None]:

@@ -19,7 +19,7 @@ from payssam_api_client.types import UNSET, Unset
 from payssam_api_client_v2.types import UNSET as UNSET_V2
 from payssam_api_client_v2.types import Unset as UnsetV2
 
-__all__ = ["UNSET", "UNSET_V2", "Unset", "UnsetV2", "declared_types", "request_layout"]
+__all__ = ["UNSET", "UNSET_V2", "Unset", "UnsetV2", "declared_types", "is_model", "request_layout"]
 
 
 class _Endpoint(Protocol):
@@ -32,6 +32,11 @@ def request_layout(endpoint: Any, body: Any) -> tuple[str, str, dict[str, Any]]:
     """The request the generated endpoint lays out for body: (method, path, JSON object)."""
     kwargs: dict[str, Any] = endpoint._get_kwargs(body=body)
     return str(kwargs["method"]).upper(), str(kwargs["url"]), kwargs["json"]
+
+
+def is_model(value: object) -> bool:
+    """Whether value is a generated model (an attrs class instance), such as v2's `data` inside an answer."""
+    return attrs.has(type(value))
 
 
 @cache

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Protocol, Self, TypeVar
 
 from ._errors import ApiError, ProtocolError, api_error
-from ._generated import UNSET, Unset, UnsetV2, declared_types
+from ._generated import UNSET, Unset, UnsetV2, declared_types, is_model
 from ._results import FieldFormatError, HasMessage, envelope_message, optional
 from ._validation import is_bill_id
 from .redaction import excerpt, names_apikey, redact, redact_phones
@@ -120,16 +120,26 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
     if extra and (elsewhere or _names_an_apikey(extra)):
         model.additional_properties = scrub(extra, secrets)
     if elsewhere:
-        for name in declared_types(type(model)):
-            value = getattr(model, name)
-            if isinstance(value, str) and name != "code":  # the code is checked, never shown raw: it stays whole
-                setattr(model, name, redact(value, secrets))
+        _redact_fields(model, secrets)
     for name in ("msg", "message"):
         value = getattr(model, name)
         if isinstance(value, str) and value:
             if any(data in value for data in personal if data):
                 value = redact(value, personal)
             setattr(model, name, redact_phones(value))
+
+
+def _redact_fields(model: object, secrets: tuple[str, ...]) -> None:
+    """Mask secrets in every declared text of the model and of the models nested in it (v2's `data`)."""
+    kind: type = type(model)
+    for name in declared_types(kind):
+        value = getattr(model, name)
+        if isinstance(value, str) and name != "code":  # the code is checked, never shown raw: it stays whole
+            setattr(model, name, redact(value, secrets))
+        elif is_model(value):
+            _redact_fields(value, secrets)
+            if value.additional_properties:
+                value.additional_properties = scrub(value.additional_properties, secrets)
 
 
 def _names_an_apikey(members: dict[str, Any]) -> bool:

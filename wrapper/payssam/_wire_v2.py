@@ -39,7 +39,7 @@ from . import _contract_v2
 from . import _results as results
 from . import _validation as validation
 from ._calls import Call
-from ._casing import digits, v1_name
+from ._casing import v1_fields
 from ._config import Config
 from ._errors import (
     AccessDeniedError,
@@ -80,6 +80,9 @@ a plain ApiError that keeps it (never retried: an unknown refusal of a send may 
 
 _CODE = re.compile(_contract_v2.CODE_PATTERN)
 _ENVELOPE = ("code", "message", "msg")
+_SLOTS = (("code", "code"), ("message", "msg"), ("msg", "message"))
+"""The envelope in v1's slots: v2's `message` (its text, read first) in v1's first-read `msg`, v2's `msg` (seen
+on one page) in the fallback."""
 
 
 def error(code: str, message: str) -> ApiError:
@@ -106,7 +109,8 @@ def _envelope(answer: dict[str, Any]) -> tuple[dict[str, Any], object]:
 
 def flat(answer: dict[str, Any]) -> dict[str, Any]:
     """A bill's v2 answer in v1's flat shape: the envelope and the data's fields under their v1 names; a numeric
-    apprPrice as its digits (an integration reads it so, defensively)."""
+    apprPrice as its digits (an integration reads it so, defensively); a field in both spellings with different
+    values refused."""
     data = answer.get("data")
     if data.__class__ is not dict or "data" in data:  # not the documented shape: find the data where it drifted
         envelope, data = _envelope(answer)
@@ -114,12 +118,10 @@ def flat(answer: dict[str, Any]) -> dict[str, Any]:
             return envelope
         if not isinstance(data, dict):
             raise FieldFormatError("data", f"is {type(data).__name__}, not an object")
-    fields = {v1_name(str(name)): value for name, value in data.items()}
-    if "appr_price" in fields:
-        fields["appr_price"] = digits(fields["appr_price"])
-    for name in _ENVELOPE:
+    fields = v1_fields(data)
+    for name, slot in _SLOTS:
         if name in answer:
-            fields[name] = answer[name]
+            fields[slot] = answer[name]
     return fields
 
 

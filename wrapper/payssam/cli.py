@@ -37,7 +37,7 @@ from ._version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date
-    from typing import Any, NoReturn, TypeAlias
+    from typing import Any, NoReturn, TypeAlias, TypeVar
 
     import httpx
 
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ._results import BillStatus, Cancellation, Destruction, PointBalance, Resend, SentBill
 
     Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction | PointBalance
+    Client = TypeVar("Client")
 
 PLUGIN_GROUP = "payssam.commands"
 """Entry points of commands shipped beside the SDK (the simulator's `sim`), looked up only when called."""
@@ -123,31 +124,37 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _options(settings: Settings) -> dict[str, Any]:
-    """The client's options from the settings; API v2's ExperimentalWarning is the command's own note instead."""
-    if settings.api_version == 2:
-        import warnings
-
-        from ._errors import ExperimentalWarning
-
-        warnings.filterwarnings("ignore", category=ExperimentalWarning)
     options: dict[str, Any] = {"api_version": settings.api_version}
     if settings.timeout is not None:
         options["timeout"] = settings.timeout
     return options
 
 
+def _quietly(make: Callable[[], Client]) -> Client:
+    """A client made without API v2's ExperimentalWarning: the command prints its own one-line note instead."""
+    import warnings
+
+    from ._errors import ExperimentalWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        return make()
+
+
 def _make_client(settings: Settings) -> PaySsam:
     """The client for these settings (one place, so tests can answer offline)."""
     from ._client import PaySsam
 
-    return PaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **_options(settings))
+    args = (settings.apikey, settings.member, settings.merchant, settings.base_url)
+    return _quietly(lambda: PaySsam(*args, **_options(settings)))
 
 
 def _make_async_client(settings: Settings) -> AsyncPaySsam:
     """The awaitable client for these settings (one place, so tests can answer offline)."""
     from ._client import AsyncPaySsam
 
-    return AsyncPaySsam(settings.apikey, settings.member, settings.merchant, settings.base_url, **_options(settings))
+    args = (settings.apikey, settings.member, settings.merchant, settings.base_url)
+    return _quietly(lambda: AsyncPaySsam(*args, **_options(settings)))
 
 
 V2_NOTE = f"{PROG}: note: PaySsam API v2 support is experimental (see the README's API v2 section)"
