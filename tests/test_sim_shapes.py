@@ -1,12 +1,14 @@
 """Any request shape against every simulator route: never a 5xx, and a refused request changes nothing.
 
-Each example starts a fresh simulator in-process (default or strict mode) holding one bill in each state
-(W, F, C, D), then sends it two or three requests of arbitrary shape, each to a vendor route or a control
-route: valid bodies with extra members of every JSON type at every level, fields replaced, dropped or
-nested wrongly, `bill` as an array, number, null, string or object with junk, huge numbers, deep
-nesting, lone surrogates, bodies that are no JSON object or no JSON at all, odd content types and
-methods. After every request: the status is below 500; an answer of 400 or more (or a vendor answer
-other than 0000) left GET /_sim/bills exactly as it was.
+Each example starts a fresh simulator in-process (default or strict mode) holding one v1 bill in each state
+(W, F, C, D) and two v2 bills (a TALK one unpaid, a URL one with no phone paid), then sends it two or three
+requests of arbitrary shape, each to a vendor route of v1 or v2 (with or without the /partner prefix) or to
+a control route: valid bodies with extra members of every JSON type at every level, fields replaced,
+dropped or nested wrongly, `bill` as an array, number, null, string or object with junk, huge numbers,
+deep nesting, lone surrogates, bodies that are no JSON object or no JSON at all, odd content types and
+methods. After every request: the status is below 500; a v2 answer is v2's envelope, `data` null on an
+error; an answer of 400 or more (or a vendor answer other than 0000) left GET /_sim/bills and the point
+balances (GET /_sim/points) exactly as they were.
 
 `make test` runs a derandomised few hundred requests; PAYSSAM_FUZZ=1 (`make fuzz`) at least 5,000,
 randomised. The count is printed at the end of the run.
@@ -29,10 +31,10 @@ from payssam_sim import Simulator
 
 from kit import APIKEY, FUZZ_HEALTH_CHECKS, FUZZING, MEMBER, MERCHANT, QUICK_PHASES, print_at_session_end, sha256
 
-QUICK_EXAMPLES = 150
+QUICK_EXAMPLES = 250
 FUZZ_EXAMPLES = 2600
 MIN_REQUESTS, MAX_REQUESTS = 2, 3
-"""Requests per example: at least 300 in `make test`, at least 5,200 under PAYSSAM_FUZZ=1."""
+"""Requests per example: at least 500 in `make test`, at least 5,200 under PAYSSAM_FUZZ=1."""
 settings.register_profile(
     "payssam-sim-shapes-fuzz",
     parent=settings.get_profile("payssam"),
@@ -53,6 +55,7 @@ BUDGET = (
 
 BASE_URL = "http://127.0.0.1"
 AUTH = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
+V2_AUTH = {"apiKey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 PHONE = "01012345678"
 PRICE = "10000"
 MAX_BODY = 1 << 20
@@ -60,8 +63,20 @@ ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii
 SEEDED = {"W": "SHAPEW0001", "F": "SHAPEF0001", "C": "SHAPEC0001", "D": "SHAPED0001"}
 HYPHENATED = "TM-SHAPE-0001"
 """Seeded too in default mode (unpaid), where a hyphen in a bill id is accepted."""
+SEEDED_V2 = {"talk": "SHAPEVT001", "url": "SHAPEVU001"}
+"""Sent over v2: a TALK bill left unpaid, a URL bill with no phone, paid."""
 VENDOR_ROUTES = ("send", "read", "cancel", "destroy", "resend")
-CONTROL_ROUTES = ("bills", "bill", "pay", "redeliver", "page", "reset", "faults")
+V2_PATHS = {
+    "v2 send": "/bill",
+    "v2 read": "/bill/read",
+    "v2 cancel": "/bill/cancel",
+    "v2 destroy": "/bill/destroy",
+    "v2 resend": "/bill/resend",
+    "v2 remain_count": "/read/remain_count",
+    "v2 merchant_remain_count": "/read/merchant/remain_count",
+}
+V2_ROUTES = tuple(V2_PATHS)
+CONTROL_ROUTES = ("bills", "bill", "pay", "redeliver", "page", "reset", "faults", "points")
 OWN_METHOD = {"bills": "GET", "bill": "GET", "page": "GET", "pay": "POST", "redeliver": "POST", "reset": "POST"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
@@ -80,12 +95,14 @@ def summary() -> Iterator[str]:
     if not SENT:
         return
     vendor = sum(SENT[route] for route in VENDOR_ROUTES)
+    v2 = sum(SENT[route] for route in V2_ROUTES)
     control = sum(SENT[route] for route in CONTROL_ROUTES)
     statuses = ", ".join(f"{status} {count:,}" for status, count in sorted(STATUSES.items()))
     server_errors = sum(count for status, count in STATUSES.items() if status >= 500)
     yield (
-        f"payssam sim shapes: {vendor + control:,} requests in {EXAMPLES['examples']:,} examples "
-        f"(vendor {vendor:,}, control {control:,}); answers: {statuses}; {server_errors} at 500 or above"
+        f"payssam sim shapes: {vendor + v2 + control:,} requests in {EXAMPLES['examples']:,} examples "
+        f"(vendor v1 {vendor:,}, v2 {v2:,}, control {control:,}); answers: {statuses}; "
+        f"{server_errors} at 500 or above"
     )
 
 
@@ -119,6 +136,19 @@ FIELD_NAMES = (
     "operation",
     "code",
     "count",
+    "apiKey",
+    "billId",
+    "sendType",
+    "productName",
+    "memberName",
+    "callbackUrl",
+    "pageRedirectUrl",
+    "expireDt",
+    "billIssuer",
+    "cancelReason",
+    "callback_case",
+    "partner",
+    "balance",
     "__proto__",
     "",
 )
@@ -152,8 +182,15 @@ ODD_TEXT = (
     "read",
     "5000",
     "0000",
+    "TALK",
+    "URL",
+    "ERROR",
+    "BILL_003",
+    "camel",
+    "snake",
     *SEEDED.values(),
     HYPHENATED,
+    *SEEDED_V2.values(),
 )
 texts = st.one_of(st.sampled_from(ODD_TEXT), st.text(max_size=24))
 numbers = st.one_of(
@@ -235,8 +272,39 @@ CONTENT_TYPES = st.one_of(st.just("application/json"), st.just("application/json
 # --------------------------------------------------------------------------- valid bodies, then broken
 
 
+def valid_v2_body(route: str, bill_id: str, price: str = PRICE, send_type: str = "TALK") -> dict[str, Any]:
+    """A body the v2 contract accepts for a v2 route (the hash right for the id, phone and price)."""
+    if route == "v2 send":
+        bill = {
+            "billId": bill_id,
+            "sendType": send_type,
+            "productName": "수강료",
+            "price": price,
+            "memberName": "홍길동",
+            "hash": sha256(bill_id, PHONE, price) if send_type == "TALK" else sha256(bill_id, price),
+            "callbackUrl": "https://partner.example/payssam/approval",
+            "message": "안내",
+            "billIssuer": "학원",
+            "expireDt": "2999-12-31",
+            "pageRedirectUrl": "https://partner.example/done",
+        }
+        if send_type == "TALK":
+            bill["phone"] = PHONE
+        return {**V2_AUTH, "bill": bill}
+    if route in ("v2 cancel", "v2 destroy"):
+        extra = {"cancelReason": "환불"} if route == "v2 cancel" else {}
+        return {**V2_AUTH, "bill": {"billId": bill_id, "price": price, "hash": sha256(bill_id, price), **extra}}
+    if route == "v2 remain_count":
+        return {"apiKey": APIKEY}
+    if route == "v2 merchant_remain_count":
+        return dict(V2_AUTH)
+    return {**V2_AUTH, "bill": {"billId": bill_id}}
+
+
 def valid_body(route: str, bill_id: str, price: str = PRICE) -> dict[str, Any]:
     """A body the contract accepts for a vendor route (the hash right for the id and price)."""
+    if route in V2_PATHS:
+        return valid_v2_body(route, bill_id, price)
     if route == "send":
         bill = {
             "bill_id": bill_id,
@@ -256,9 +324,16 @@ def valid_body(route: str, bill_id: str, price: str = PRICE) -> dict[str, Any]:
     return {**AUTH, "bill_id": bill_id}
 
 
-CONTROL_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
-    "pay": lambda: {"pay_type": "CARD_VAN", "card_issuer": "신한카드", "installment_months": 3},
-    "faults": lambda: {"operation": "read", "code": "5000", "count": 1},
+CONTROL_BODIES: dict[str, list[Callable[[], dict[str, Any]]]] = {
+    "pay": [
+        lambda: {"pay_type": "CARD_VAN", "card_issuer": "신한카드", "installment_months": 3},
+        lambda: {"callback_case": "snake"},
+    ],
+    "faults": [
+        lambda: {"operation": "read", "code": "5000", "count": 1},
+        lambda: {"operation": "merchant_remain_count", "code": "ERROR", "count": 1},
+    ],
+    "points": [lambda: {"partner": 0}, lambda: {"merchant": MERCHANT, "balance": 110}],
 }
 
 
@@ -306,6 +381,23 @@ def broken(draw: st.DrawFn, body: dict[str, Any]) -> object:
 
 BILL_FIELDS = ("bill_id", "callbackURL", "hash", "member_nm", "phone", "price", "product_nm")
 SEND_BILL_NAMES = (*BILL_FIELDS, "message", "bill_issuer", "expire_dt")
+V2_NAMES = (
+    *V2_AUTH,
+    "billId",
+    "sendType",
+    "productName",
+    "price",
+    "memberName",
+    "phone",
+    "message",
+    "expireDt",
+    "hash",
+    "callbackUrl",
+    "pageRedirectUrl",
+    "billIssuer",
+    "cancelReason",
+)
+"""Every name a v2 request body has: extras never take one."""
 
 
 BILL_VALUES = st.one_of(
@@ -330,9 +422,10 @@ def with_extras(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
     for _ in range(draw(st.integers(min_value=0 if flat else 1, max_value=3))):
         inner = body.get("bill")
         if not flat and isinstance(inner, dict) and draw(st.booleans()):
-            inner[draw(names.filter(lambda name: name not in SEND_BILL_NAMES))] = draw(json_values)
+            inner[draw(names.filter(lambda name: name not in (*SEND_BILL_NAMES, *V2_NAMES)))] = draw(json_values)
         else:
             known = (*AUTH, "bill_id", "price", "hash") if flat else (*AUTH, "bill")
+            known = (*known, *V2_NAMES)
             body[draw(names.filter(lambda name, known=known: name not in known))] = draw(json_values)
     return body
 
@@ -354,21 +447,33 @@ class Shape:
     content_type: str | None
     body: bytes
 
+    @property
+    def v2(self) -> bool:
+        """To a v2 vendor route (the answer is v2's envelope)."""
+        return self.route in V2_PATHS
+
+    @property
+    def vendor(self) -> bool:
+        return self.route in VENDOR_ROUTES or self.v2
+
     def __repr__(self) -> str:  # hypothesis prints it on failure: keep the body short
         more = "…" if len(self.body) > 300 else ""
         return f"Shape({self.method} {self.path} {self.content_type!r} {self.body[:300]!r}{more})"
 
 
-BILL_IDS = st.sampled_from([*SEEDED.values(), HYPHENATED, "NOSUCHBILL", "TM-NONE", "A" * 20, "-", "가나", "B1%2F.."])
+BILL_IDS = st.sampled_from(
+    [*SEEDED.values(), HYPHENATED, *SEEDED_V2.values(), "NOSUCHBILL", "TM-NONE", "A" * 20, "-", "가나", "B1%2F.."]
+)
 
 
 @st.composite
 def shapes(draw: st.DrawFn) -> Shape:
     vendor = draw(st.booleans())
-    route = draw(st.sampled_from(VENDOR_ROUTES if vendor else CONTROL_ROUTES))
+    route = draw(st.sampled_from((*VENDOR_ROUTES, *V2_ROUTES) if vendor else CONTROL_ROUTES))
     bill_id = draw(BILL_IDS)
     if vendor:
-        path, method = f"/if/bill/{route}", "POST"
+        prefix = draw(st.sampled_from(["", "", "/partner"]))
+        path, method = prefix + V2_PATHS.get(route, f"/if/bill/{route}"), "POST"
     else:
         path = {
             "bills": "/_sim/bills",
@@ -378,6 +483,7 @@ def shapes(draw: st.DrawFn) -> Shape:
             "page": f"/_sim/b/{bill_id}",
             "reset": "/_sim/reset",
             "faults": "/_sim/faults",
+            "points": "/_sim/points",
         }[route]
         method = OWN_METHOD.get(route, "POST")
     if draw(st.integers(min_value=0, max_value=9)) == 0:
@@ -394,7 +500,7 @@ def shapes(draw: st.DrawFn) -> Shape:
             changed = {"broken": broken, "extras": with_extras}.get(source)
             value = template if changed is None else draw(changed(template))
         else:
-            template = CONTROL_BODIES.get(route, dict)()
+            template = draw(st.sampled_from(CONTROL_BODIES.get(route, [dict])))()
             value = draw(broken(template)) if source in ("broken", "extras") else template
         body = encode(value, draw(st.booleans()))
     return Shape(route, method, path, draw(CONTENT_TYPES), body)
@@ -404,7 +510,8 @@ def shapes(draw: st.DrawFn) -> Shape:
 
 
 def seed(http: httpx.Client, strict: bool) -> None:
-    """One bill in each state, through the routes themselves; a hyphenated unpaid one unless strict."""
+    """One v1 bill in each state and two v2 bills, through the routes themselves; a hyphenated unpaid one unless
+    strict."""
     for state, bill_id in SEEDED.items():
         assert http.post("/if/bill/send", json=valid_body("send", bill_id)).json()["code"] == "0000"
         if state in ("F", "C"):
@@ -414,12 +521,19 @@ def seed(http: httpx.Client, strict: bool) -> None:
             assert http.post(f"/if/bill/{route}", json=valid_body(route, bill_id)).json()["code"] == "0000"
     if not strict:
         assert http.post("/if/bill/send", json=valid_body("send", HYPHENATED)).json()["code"] == "0000"
+    talk = valid_v2_body("v2 send", SEEDED_V2["talk"])
+    url = valid_v2_body("v2 send", SEEDED_V2["url"], send_type="URL")
+    for body in (talk, url):
+        assert http.post("/partner/bill", json=body).json()["code"] == "0000"
+    assert http.post(f"/_sim/bills/{SEEDED_V2['url']}/pay", json={}).json()["callback"]["acknowledged"]
 
 
 def ledger(http: httpx.Client) -> Any:
-    answer = http.get("/_sim/bills")
+    """The bills and the point balances."""
+    answer, points = http.get("/_sim/bills"), http.get("/_sim/points")
     assert answer.status_code == 200
-    return answer.json()
+    assert points.status_code == 200
+    return answer.json(), points.json()
 
 
 def check(http: httpx.Client, shape: Shape) -> None:
@@ -439,7 +553,11 @@ def check(http: httpx.Client, shape: Shape) -> None:
             assert set(answer) == {"error"}
             assert isinstance(answer["error"], str)
             assert APIKEY not in answer["error"]
-        if shape.path.startswith("/if/bill/") and response.status_code == 200 and answer["code"] != "0000":
+        if shape.v2 and response.status_code == 200:
+            assert set(answer) == {"code", "message", "data"}, (shape, answer)
+            assert isinstance(answer["code"], str)
+            assert (answer["data"] is None) is (answer["code"] != "0000"), (shape, answer)
+        if shape.vendor and response.status_code == 200 and answer["code"] != "0000":
             assert ledger(http) == before, shape
     if response.status_code >= 400:
         assert ledger(http) == before, shape
@@ -468,5 +586,5 @@ def test_no_request_shape_gets_a_5xx_and_a_refusal_changes_nothing() -> None:
     sweep()
     sent = SENT - before
     total = sum(sent.values())
-    assert total >= (5000 if FUZZING else 300), total
-    assert set(sent) == {*VENDOR_ROUTES, *CONTROL_ROUTES}, sent  # every route had its share
+    assert total >= (5000 if FUZZING else 500), total
+    assert set(sent) == {*VENDOR_ROUTES, *V2_ROUTES, *CONTROL_ROUTES}, sent  # every route had its share

@@ -21,8 +21,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+from .bodies import CALLBACK_CASES, MAX_BALANCE
 from .ledger import SANDBOX_CREDENTIALS, Credentials
+from .points import DEFAULT_BALANCE, MERCHANT, PAYERS, TALK_POINTS
 from .simulator import CALLBACK_RETRIES, CALLBACK_RETRY_INTERVAL, CALLBACK_TIMEOUT, REQUEST_TIMEOUT, Simulator
+from .wire_v2 import DRIFTS
 
 DEFAULT_PORT = 4020
 READY_TIMEOUT = 10.0
@@ -30,10 +33,18 @@ READY_TIMEOUT = 10.0
 DEFAULT_LOG_FILE = "payssam-sim.log"
 LISTENING = re.compile(r"payssam sim listening on (\S+)")
 DESCRIPTION = (
-    "A local, in-memory stand-in for the PaySsam (결제선생) partner API v1, for tests and rehearsals; "
-    "it is not the vendor and nothing it says is a real payment. Bills live in memory until it stops; "
-    "POST /_sim/bills/{bill_id}/pay plays the customer and sends the approval callback. "
+    "A local, in-memory stand-in for the PaySsam (결제선생) partner API v1 and v2, for tests and rehearsals; "
+    "it is not the vendor and nothing it says is a real payment. Bills live in memory until it stops, one ledger "
+    "for both versions: v1 at /if/bill/*, v2 at /bill, /bill/* and /read/*remain_count, each also under /partner "
+    "(the v2 sandbox's base URL ends in it). POST /_sim/bills/{bill_id}/pay plays the customer and sends the "
+    "approval callback; GET and POST /_sim/points show and set v2's point balances. "
     "One line per request and per callback attempt goes to stderr (never an apikey, phone or name)."
+)
+V2_EPILOG = (
+    "API v2 is known only in part: where its evidence is open the defaults follow the public integrations, and "
+    "the options above change them. Answer drifts (--v2-drift, repeatable): "
+    + "; ".join(f"{name}: {what}" for name, what in DRIFTS.items())
+    + "."
 )
 
 
@@ -48,6 +59,13 @@ def _count(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _points(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_BALANCE:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_BALANCE}")
     return value
 
 
@@ -72,7 +90,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `payssam sim`."""
     env = os.environ
-    parser = _Parser(prog="payssam sim", description=DESCRIPTION, allow_abbrev=False)
+    parser = _Parser(prog="payssam sim", description=DESCRIPTION, epilog=V2_EPILOG, allow_abbrev=False)
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default %(default)s)")
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port to listen on; 0 picks a free one (default %(default)s)"
@@ -96,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="refuse (HTTP 400) what the vendor's docs leave open: an empty optional text, a JSON number for a "
-        "digit string, null for an optional field; by default they are accepted with a warning",
+        "digit string, null for an optional field, a hyphen in a bill id; by default they are accepted with a "
+        "warning. Also: a v2 bill's approval is acknowledged only by v1's exact body (by default any "
+        '"code": "0000")',
     )
     parser.add_argument("--quiet", action="store_true", help="no request or callback lines on stderr, warnings only")
     parser.add_argument(
@@ -126,6 +146,56 @@ def build_parser() -> argparse.ArgumentParser:
         default=REQUEST_TIMEOUT,
         metavar="SECONDS",
         help="a whole request must arrive within this time, or the connection is dropped (default %(default)s)",
+    )
+    v2 = parser.add_argument_group("API v2 (where its evidence is open)")
+    v2.add_argument(
+        "--v1-only",
+        action="store_true",
+        help="the key is not enabled for v2: every v2 call answers PARTNER_001 (v1 calls are served as ever)",
+    )
+    v2.add_argument(
+        "--v2-callback-case",
+        choices=CALLBACK_CASES,
+        default="camel",
+        help="the form of a v2 bill's approval callback: camel (apiKey, billId, apprState, ...) or v1's snake "
+        "(apikey, bill_id, appr_state, ...); a payment's callback_case overrides it per bill (default %(default)s)",
+    )
+    v2.add_argument(
+        "--url-send-points",
+        type=_points,
+        default=0,
+        metavar="N",
+        help=f"points a v2 URL send costs (default %(default)s; a TALK send and each resend cost {TALK_POINTS})",
+    )
+    v2.add_argument(
+        "--points-from",
+        choices=PAYERS,
+        default=MERCHANT,
+        help="whose balance v2 sends and resends are charged to: the sub-merchant's (merchant code) or the "
+        "partner's (default %(default)s)",
+    )
+    v2.add_argument(
+        "--partner-points",
+        type=_points,
+        default=DEFAULT_BALANCE,
+        metavar="N",
+        help="the partner's starting balance, back after POST /_sim/reset (default %(default)s)",
+    )
+    v2.add_argument(
+        "--merchant-points",
+        type=_points,
+        default=DEFAULT_BALANCE,
+        metavar="N",
+        help="each sub-merchant's starting balance, back after POST /_sim/reset (default %(default)s)",
+    )
+    v2.add_argument(
+        "--v2-drift",
+        action="append",
+        choices=tuple(DRIFTS),
+        default=[],
+        metavar="NAME",
+        help=f"answer v2 calls with a drift integrations guard against (repeatable): {', '.join(DRIFTS)}; "
+        "all off by default (see below)",
     )
     background = parser.add_argument_group("running in the background (for CI)")
     background.add_argument(
@@ -234,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(arguments)
     try:
-        credentials = Credentials(apikey=args.apikey, member=args.member, merchant=args.merchant)
+        credentials = Credentials(apikey=args.apikey, member=args.member, merchant=args.merchant, v2=not args.v1_only)
         simulator = Simulator(
             args.host,
             args.port,
@@ -244,6 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             callback_retries=args.callback_retries,
             callback_timeout=args.callback_timeout,
             request_timeout=args.request_timeout,
+            v2_callback_case=args.v2_callback_case,
+            url_send_points=args.url_send_points,
+            points_from=args.points_from,
+            partner_points=args.partner_points,
+            merchant_points=args.merchant_points,
+            v2_drifts=args.v2_drift,
         )
     except ValueError as exc:
         parser.error(str(exc))

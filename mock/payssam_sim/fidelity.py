@@ -58,6 +58,8 @@ V2_OPEN_POINTS: dict[str, str] = {
     "price not the bill's (cancel, destroy)": "VALIDATION_001 (seen in C's fixtures, meaning unknown; v1 9999)",
     "expireDt already past": "VALIDATION_001 (as a price mismatch; v1 9999)",
     "wrong member or merchant": "PARTNER_003, as a wrong apiKey (the vendor may answer 004 or 005)",
+    "a key not enabled for v2 with wrong credentials": "PARTNER_003: credentials are checked before v2 access",
+    "points over v1": "none: a v1 send or resend is never charged (v1's points are out of scope)",
     "points for a URL send": "0 by default (F: 'URL=링크만 반환(포인트 X)'); --url-send-points N",
     "which balance a send is charged to": "the sub-merchant's by default (C reads it); --points-from partner",
     "approval callback casing": "camelCase by default (A, F); v1's snake_case by setting (E)",
