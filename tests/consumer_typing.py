@@ -6,17 +6,24 @@ below would return Any where they promise str: mypy --strict refuses that (warn_
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import httpx
 
 from payssam import (
+    CONTRACT_VERSIONS,
     UNSET,
     BatchRefusedError,
     BatchReport,
     BillStatus,
     Cancellation,
+    ExperimentalWarning,
+    HashMismatchError,
+    PartnerNotEnabledError,
     PaySsam,
+    PointBalance,
+    PointsExhaustedError,
     ReconcileReport,
     SentBill,
     Unset,
@@ -70,3 +77,22 @@ def simulated_client() -> PaySsam:
     return PaySsam(
         "TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API", "http://127.0.0.1", http_client=http
     )
+
+
+def v2_points() -> tuple[int, str | None]:
+    """API v2: the same client class, a typed balance, the typed errors a consumer catches."""
+    v2 = PaySsam.from_env(api_version=2)
+    try:
+        balance: PointBalance = v2.point_balance()
+    except (PointsExhaustedError, PartnerNotEnabledError, HashMismatchError):
+        return 0, None
+    sent = v2.send_bill(
+        "B1", 1000, phone=None, customer_name="A", product_name="B", callback_url="https://x.example", send_type="URL"
+    )
+    v2.cancel_bill("B1", 1000, reason="고객 요청")
+    return balance.balance, sent.short_url
+
+
+def experimental_filtered() -> None:
+    warnings.filterwarnings("ignore", category=ExperimentalWarning)
+    assert CONTRACT_VERSIONS[2]

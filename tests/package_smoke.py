@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import warnings
 from importlib import resources
 from importlib.metadata import files
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 
 import payssam
 import payssam_api_client
+import payssam_api_client_v2
 import payssam_sim
 
 SANDBOX = ("TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API")
@@ -24,12 +26,18 @@ SANDBOX = ("TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API")
 
 def check_install() -> set[str]:
     assert shutil.which("node") is None, "this check must run without Node on PATH"
-    for package in (payssam, payssam_api_client, payssam_sim):
+    for package in (payssam, payssam_api_client, payssam_api_client_v2, payssam_sim):
         assert "site-packages" in (package.__file__ or ""), f"{package.__name__} not imported from the install"
     assert resources.files("payssam").joinpath("py.typed").is_file(), "py.typed is not shipped"
     assert resources.files("payssam_sim").joinpath("py.typed").is_file(), "payssam_sim's py.typed is not shipped"
     shipped = {str(f).split("/")[0] for f in files("payssam") or []}
-    expected = {"payssam", "payssam_api_client", "payssam_sim", f"payssam-{payssam.__version__}.dist-info"}
+    expected = {
+        "payssam",
+        "payssam_api_client",
+        "payssam_api_client_v2",
+        "payssam_sim",
+        f"payssam-{payssam.__version__}.dist-info",
+    }
     assert shipped <= expected | {".."}, shipped  # ".." holds the bin/payssam console script
     return shipped
 
@@ -66,7 +74,8 @@ def check_simulator() -> None:
 
 def check_in_process() -> None:
     """The simulator as an httpx transport, with the contract it ships: no socket, no start()."""
-    assert resources.files("payssam_sim").joinpath("payssam-v1.json").is_file(), "the contract is not shipped"
+    for contract in ("payssam-v1.json", "payssam-v2.json"):
+        assert resources.files("payssam_sim").joinpath(contract).is_file(), f"{contract} is not shipped"
     simulator = payssam_sim.Simulator()
     http = httpx.Client(transport=simulator.transport())
     try:
@@ -81,6 +90,12 @@ def check_in_process() -> None:
                 callback_url="http://127.0.0.1/x",
             )
             assert client.read_bill(bill_id).state is payssam.BillState.UNPAID
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", payssam.ExperimentalWarning)
+            v2 = payssam.PaySsam(*SANDBOX, "http://127.0.0.1/partner", http_client=http, api_version=2)
+        with v2:
+            assert v2.read_bill(bill_id).state is payssam.BillState.UNPAID  # one ledger, both versions
+            assert v2.point_balance().balance > 0
     finally:
         http.close()
         simulator.close()

@@ -29,7 +29,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 RUNTIME = [Requirement(line) for line in PROJECT["dependencies"]]
 MOCK = [Requirement(line) for line in PROJECT["optional-dependencies"]["mock"]]
 CONSTRAINTS = ROOT / "tests" / "floor_constraints.txt"
-FIRST_PARTY = {"payssam", "payssam_api_client", "payssam_sim"}
+FIRST_PARTY = {"payssam", "payssam_api_client", "payssam_api_client_v2", "payssam_sim"}
 DECLARED_UNIMPORTED = {"sniffio", "anyio"}
 """Declared without being imported by the SDK: httpcore imports sniffio and anyio itself (pyproject says why)."""
 
@@ -60,7 +60,11 @@ def floor(requirement: Requirement) -> Version:
 
 
 def test_the_sdk_imports_only_runtime_dependencies() -> None:
-    imports = third_party(ROOT / "wrapper" / "payssam") | third_party(ROOT / "generated_client" / "payssam_api_client")
+    imports = (
+        third_party(ROOT / "wrapper" / "payssam")
+        | third_party(ROOT / "generated_client" / "payssam_api_client")
+        | third_party(ROOT / "generated_client" / "payssam_api_client_v2")
+    )
     assert {"httpx", "attrs"} <= imports  # the walk sees imports at all
     assert imports <= named(RUNTIME), "imported by the SDK but not in [project] dependencies"
 
@@ -75,6 +79,7 @@ def test_every_declared_dependency_is_imported_or_says_why() -> None:
     imports = (
         third_party(ROOT / "wrapper" / "payssam")
         | third_party(ROOT / "generated_client" / "payssam_api_client")
+        | third_party(ROOT / "generated_client" / "payssam_api_client_v2")
         | third_party(ROOT / "mock" / "payssam_sim")
     )
     assert named(RUNTIME) | named(MOCK) == imports | DECLARED_UNIMPORTED
