@@ -165,7 +165,7 @@ test-floor: ## The SDK and simulator tests (no Node) in a fresh venv with every 
 	@echo "test-floor: installed in $(FLOOR):"; $(FLOOR)/bin/pip freeze
 	$(FLOOR)/bin/pytest -q $(FLOOR_LEFT_OUT)
 
-demo: $(PY_STAMP) ## Rehearse the vendor's five review flows offline against the simulator (no Node needed)
+demo: $(PY_STAMP) ## Rehearse the vendor's five review flows over API v1 and v2, offline, against the simulator (no Node)
 	$(PY) examples/demo.py
 
 sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ctrl-C

@@ -2,16 +2,19 @@
 
 Starts `payssam sim` on a free loopback port and a local approval receiver built with the SDK's
 callback helpers, runs payment approval, approval callback, bill read, approval cancel and bill
-destroy, prints every step and a pass/fail table, stops both, and exits 1 if any flow failed.
+destroy over API v1 and then over API v2 (or the one --api-version names), prints every step and a
+pass/fail table per version, stops both, and exits 1 if any flow failed.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import queue
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from payssam import BillState, BillStatus, PaySsam, PaySsamError, new_bill_id
+from payssam import BillState, BillStatus, ExperimentalWarning, PaySsam, PaySsamError, new_bill_id
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))  # processes: stopping the simulator's process by PID
@@ -114,11 +117,17 @@ def run(flow: Flow, body: Callable[[], str]) -> None:
         step(f"FAILED: {flow.detail}")
 
 
-def rehearse(base_url: str) -> list[Flow]:
-    """The five flows of the vendor's review, in the order a bill lives them."""
+def rehearse(base_url: str, api_version: int = 1) -> list[Flow]:
+    """The five flows of the vendor's review, in the order a bill lives them, over one API version (v2 at the
+    sandbox's /partner prefix, its cancel with a reason)."""
     flows = [Flow(name) for name in FLOWS]
+    api_url = base_url + "/partner" if api_version == 2 else base_url
+    print(f"\n== API v{api_version}: {api_url}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)  # a rehearsal of v2 on purpose
+        sdk = PaySsam(APIKEY, MEMBER, MERCHANT, api_url, timeout=10, api_version=api_version)
     with (
-        PaySsam(APIKEY, MEMBER, MERCHANT, base_url, timeout=10) as client,
+        sdk as client,
         httpx.Client(base_url=base_url, timeout=10) as control,
         ApprovalReceiver(client, expected_price=PRICE) as receiver,
     ):
@@ -151,7 +160,8 @@ def rehearse(base_url: str) -> list[Flow]:
             return f"PAID, {status.price} won"
 
         def cancel() -> str:
-            done = client.cancel_bill(paid["bill_id"], PRICE)
+            reason = "고객 요청" if api_version == 2 else None
+            done = client.cancel_bill(paid["bill_id"], PRICE, reason=reason)
             step(f"cancel_bill -> cancel approval {done.approval_number} at {done.cancelled_at}")
             expect_state(client, paid["bill_id"], BillState.CANCELLED)
             return "CANCELLED"
@@ -168,21 +178,28 @@ def rehearse(base_url: str) -> list[Flow]:
     return flows
 
 
-def table(flows: list[Flow]) -> None:
+def table(flows: dict[int, list[Flow]]) -> None:
     """The pass/fail summary."""
-    print(f"\n{'flow':<20} {'result':<7} detail")
-    for flow in flows:
-        print(f"{flow.name:<20} {'PASS' if flow.passed else 'FAIL':<7} {flow.detail}")
+    print(f"\n{'API':<4} {'flow':<20} {'result':<7} detail")
+    for version, version_flows in flows.items():
+        for flow in version_flows:
+            print(f"v{version:<3} {flow.name:<20} {'PASS' if flow.passed else 'FAIL':<7} {flow.detail}")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Rehearse PaySsam's five review flows against the simulator.")
+    parser.add_argument(
+        "--api-version", type=int, choices=(1, 2), action="append", help="only this version (default: 1 then 2)"
+    )
+    versions = parser.parse_args(argv).api_version or [1, 2]
     started = time.monotonic()
     with simulator() as base_url:
-        flows = rehearse(base_url)
+        flows = {version: rehearse(base_url, version) for version in versions}
     table(flows)
-    passed = sum(flow.passed for flow in flows)
-    print(f"\n{passed}/{len(flows)} review flows passed in {time.monotonic() - started:.1f} s")
-    return 0 if passed == len(flows) else 1
+    every = [flow for version_flows in flows.values() for flow in version_flows]
+    passed = sum(flow.passed for flow in every)
+    print(f"\n{passed}/{len(every)} review flows passed in {time.monotonic() - started:.1f} s")
+    return 0 if passed == len(every) else 1
 
 
 if __name__ == "__main__":
