@@ -371,6 +371,26 @@ def test_api_diff_compares_parameter_types_as_unions(old: str, new: str, breakin
     assert bool(api_diff_tool.compare({"f": function(old)}, {"f": function(new)})[0]) is breaking
 
 
+def test_api_diff_lists_new_optional_parameters_and_wider_ones_as_not_breaking() -> None:
+    def function(*params: tuple[str, str, str | None]) -> dict[str, Any]:
+        parameters = [
+            {"name": name, "kind": "keyword-only", "annotation": annotation, "default": default}
+            for name, annotation, default in params
+        ]
+        return {"kind": "function", "parameters": parameters, "returns": None}
+
+    before = {"f": function(("phone", "str", None))}
+    after = {"f": function(("phone", "str | None", None), ("send_type", "str | None", "None"))}
+    breaking, added = api_diff_tool.compare(before, after)
+    assert breaking == []
+    assert added == [
+        "python  f: parameter phone widened from str to str | None",
+        "python  f: new optional parameter send_type: str | None",
+    ]
+    required = {"f": function(("phone", "str", None), ("send_type", "str", None))}
+    assert api_diff_tool.compare(before, required) == (["python  f: new required parameter send_type"], [])
+
+
 def test_a_removed_enum_member_is_breaking() -> None:
     member = {"kind": "attribute", "annotation": None, "value": "'F'"}
     breaking, _ = api_diff_tool.compare({"BillState.PAID": member}, {})

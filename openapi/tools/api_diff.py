@@ -255,9 +255,21 @@ def _function_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]
         yield f"return {why}"
 
 
+def _function_additions(old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:
+    """What a caller may now pass that it could not: new optional parameters, parameters that accept more."""
+    before = {p["name"]: p for p in old["parameters"]}
+    for param in new["parameters"]:
+        was = before.get(param["name"])
+        if was is None:
+            yield f"new optional parameter {param['name']}: {param['annotation']}"
+        elif was["annotation"] != param["annotation"]:
+            yield f"parameter {param['name']} widened from {was['annotation']} to {param['annotation']}"
+
+
 def compare(old: Surface, new: Surface) -> tuple[list[str], list[str]]:
-    """Breaking changes and additions from one surface to another."""
+    """Breaking changes and additions (new names, new optional parameters, wider parameters) between surfaces."""
     breaking: list[str] = []
+    additions: list[str] = []
     for name, before in sorted(old.items()):
         after = new.get(name)
         if after is None:
@@ -279,8 +291,10 @@ def compare(old: Surface, new: Surface) -> tuple[list[str], list[str]]:
             elif before["value"] != after["value"] and before["value"] is not None:  # an enum member's value
                 reasons.append(f"value changed from {before['value']} to {after['value']}")
         breaking += [f"python  {name}: {reason}" for reason in reasons]
+        if before["kind"] == "function" and not reasons:
+            additions.extend(f"python  {name}: {change}" for change in _function_additions(before, after))
     added = [f"python  {name}: added" for name in sorted(new) if name not in old]
-    return breaking, added
+    return breaking, added + additions
 
 
 # --------------------------------------------------------------------------- contracts and releases
