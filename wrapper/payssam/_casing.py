@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from ._results import FieldFormatError
@@ -14,17 +13,30 @@ _RENAMED = {"apiKey": "apikey", "shortUrl": "shortURL", "shortURL": "shortURL"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
-@lru_cache(maxsize=512)  # answers repeat the same few dozen names; bounded, as an answer may invent names
 def v1_name(name: str) -> str:
     """A v2 field's v1 name: its snake_case (billId → bill_id, apprCancelDt → appr_cancel_dt), but the renamed;
     a v1 name stays as it is."""
     return _RENAMED.get(name) or _CAMEL.sub(r"_\1", name).lower()
 
 
+class _Names(dict[str, str]):
+    """v1_name by subscript (a name seen before costs a dict lookup); at most 512 names kept."""
+
+    def __missing__(self, name: str) -> str:
+        found = v1_name(name)
+        if len(self) < 512:
+            self[name] = found
+        return found
+
+
+_NAMES = _Names()
+
+
 def v1_fields(data: Mapping[Any, Any]) -> dict[Any, Any]:
     """The members under their v1 names, whichever casing (or mix) they came in, a numeric appr_price as digits;
     a field given in both casings with different values is refused (FieldFormatError): which to believe is unknown."""
-    fields = {v1_name(name) if name.__class__ is str else name: value for name, value in data.items()}
+    names = _NAMES
+    fields = {names[name] if name.__class__ is str else name: value for name, value in data.items()}
     if len(fields) != len(data):  # a field in both casings (or both short URL spellings)
         fields = _merged(data)
     if "appr_price" in fields:
