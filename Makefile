@@ -186,8 +186,8 @@ bench: $(PY_STAMP) ## The SDK against raw httpx: per call, start-up, reconcile, 
 bench-sim: $(PY_STAMP) $(MOCK_TOOLS) ## Simulator vs Prism reads/s, about a minute, not in test (options: BENCH_ARGS=--help)
 	$(PY) tests/bench/bench_sim.py $(BENCH_ARGS)
 
-faults: $(PY_STAMP) ## >=1,000 faulted operations sync and async behind a hostile proxy, judged by the ledger (FAULTS_ARGS=--help)
-	$(PY) tests/bench/faults.py $(FAULTS_ARGS)
+faults: $(PY_STAMP) ## >=1,000 faulted operations sync and async, API v1 and v2, behind a hostile proxy, judged by the ledger (FAULTS_ARGS=--help)
+	$(PY) tests/bench/faults.py --api-version 1,2 $(FAULTS_ARGS)
 
 clean: ## Remove the venv, Node modules and build files
 	rm -rf $(VENV) $(BUILD) openapi/node_modules mock/node_modules

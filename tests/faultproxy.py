@@ -15,7 +15,8 @@ about its bill were answered (the read-back or the retry overtakes it), or when 
 That is the request that timed out on the client and reaches PaySsam a moment later.
 
 run() performs seeded operations through PaySsam or AsyncPaySsam behind the proxy (send, then maybe pay and
-cancel, or destroy), lands every late request, and judge() then holds every conclusion the SDK reached
+cancel, or destroy) over API v1 or v2 (the proxy knows either version's calls by PATHS and finds the bill in
+either's body), lands every late request, and judge() then holds every conclusion the SDK reached
 against the simulator's ledger: done must be in effect; failed (any PaySsamError but OutcomeUnknownError)
 must not be, late landings included; OutcomeUnknownError is allowed, counted, but must rest on an attempt
 that may have reached PaySsam. A read the proxy passed but the SDK still gave up on (a starved machine)
@@ -59,6 +60,7 @@ from payssam import (
     SentBill,
 )
 from payssam_sim import Simulator
+from payssam_sim.points import TALK_POINTS
 
 Result = TypeVar("Result")
 
@@ -86,8 +88,26 @@ FAULTS = (REFUSE, DROP_BEFORE, FIN_AFTER, RST_AFTER, DELAY_AFTER, STATUS_BEFORE,
 LATE_HOLD = 4
 """A seeded LATE request lands after 1 to LATE_HOLD further requests about its bill (drawn), or when flushed."""
 
-READ_PATH = "/if/bill/read"
-WRITE_PATHS = {"send_bill": "/if/bill/send", "cancel_bill": "/if/bill/cancel", "destroy_bill": "/if/bill/destroy"}
+API_VERSIONS = (1, 2)
+PREFIXES = {1: "", 2: "/partner"}
+"""What a client of each API version adds to the proxy's base URL (the simulator serves v2 with or without it)."""
+PATHS: dict[int, dict[str, str]] = {
+    1: {
+        "read_bill": "/if/bill/read",
+        "send_bill": "/if/bill/send",
+        "cancel_bill": "/if/bill/cancel",
+        "destroy_bill": "/if/bill/destroy",
+    },
+    2: {
+        "read_bill": "/partner/bill/read",
+        "send_bill": "/partner/bill",
+        "cancel_bill": "/partner/bill/cancel",
+        "destroy_bill": "/partner/bill/destroy",
+    },
+}
+"""Each API version's operations at the paths the proxy sees them, its client's base URL ending in PREFIXES."""
+OPERATIONS = {path: operation for paths in PATHS.values() for operation, path in paths.items()}
+"""The SDK operation each path is, whichever the API version (no path is in both)."""
 HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"upgrade", b"transfer-encoding"}
 CHUNK = 65536
 
@@ -116,6 +136,18 @@ class Record:
     """The proxy has answered the request, or faulted it: it counts towards the holds of earlier LATE requests."""
     failure: str | None = None
     """Why a LATE request could not be landed (the upstream failed); None otherwise."""
+
+    @property
+    def operation(self) -> str | None:
+        """The SDK operation the request is ("send_bill", "read_bill", ...), in either API version; None for a path
+        neither has."""
+        return OPERATIONS.get(self.path)
+
+    @property
+    def name(self) -> str:
+        """The operation without "_bill" ("send", "read", ...), else the path's last part."""
+        operation = self.operation
+        return self.path.rsplit("/", 1)[-1] if operation is None else operation.removesuffix("_bill")
 
 
 @dataclass(frozen=True)
@@ -195,7 +227,8 @@ class _Held:
 
 
 def bill_of(body: bytes) -> str | None:
-    """The bill a request is about: top-level bill_id (read, cancel, destroy) or bill.bill_id (send)."""
+    """The bill a request is about: v1's top-level bill_id (read, cancel, destroy) or bill.bill_id (send); v2's
+    bill.billId (every call)."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError):
@@ -203,7 +236,7 @@ def bill_of(body: bytes) -> str | None:
     if not isinstance(data, dict):
         return None
     bill = data.get("bill")
-    value = bill.get("bill_id") if isinstance(bill, dict) else data.get("bill_id")
+    value = bill.get("bill_id", bill.get("billId")) if isinstance(bill, dict) else data.get("bill_id")
     return value if isinstance(value, str) else None
 
 
@@ -300,6 +333,12 @@ class FaultProxy:
         if not self.port:
             raise RuntimeError("start() the proxy first")
         return f"http://127.0.0.1:{self.port}"
+
+    def client_url(self, api_version: int = 1) -> str:
+        """The base URL for a client of this API version: its requests reach the proxy at PATHS[api_version]."""
+        if api_version not in PREFIXES:
+            raise ValueError(f"api_version is one of {API_VERSIONS}")
+        return self.base_url + PREFIXES[api_version]
 
     def records(self, bill_id: str | None = None) -> list[Record]:
         """Every request so far, or those about one bill, in the order they came in."""
@@ -590,7 +629,10 @@ RESULTS: dict[str, type] = {"send_bill": SentBill, "cancel_bill": Cancellation, 
 EFFECTS: dict[str, tuple[str, ...]] = {"send_bill": ("W", "F", "C", "D"), "cancel_bill": ("C",), "destroy_bill": ("D",)}
 """The ledger states that prove each write took effect."""
 SUCCESS = "0000"
-SYSTEM_ERROR = "5000"
+"""Success, in either API version."""
+SYSTEM_ERRORS = frozenset({"5000", "PAYMENT_001", "PAYMENT_002", "MAINTAINED_METHOD"})
+"""PaySsam's codes for a failure on its side (v1's 5000, v2's ServerSystemError ones): a write so answered may have
+taken effect."""
 
 
 @dataclass
@@ -697,6 +739,8 @@ class Tally:
 
     mode: str
     operations: int = 0
+    api_version: int = 1
+    """The API the run spoke: 1 or 2."""
     tried: int = 0
     """Operations that met at least one fault."""
     duplicates: int = 0
@@ -723,6 +767,11 @@ class Tally:
     problems: list[str] = field(default_factory=list)
 
     @property
+    def label(self) -> str:
+        """The mode, with the API version when it is not v1 ("sync", "async-v2")."""
+        return self.mode if self.api_version == 1 else f"{self.mode}-v{self.api_version}"
+
+    @property
     def clean(self) -> bool:
         """No duplicate, nothing lost, no wrong conclusion, no exception outside PaySsamError, every LATE landed."""
         return not (self.duplicates or self.lost or self.wrong or self.other or self.late != self.late_landed)
@@ -733,6 +782,7 @@ class Tally:
         return Tally(
             self.mode,
             **counts,
+            api_version=self.api_version,
             faults=self.faults + other.faults,
             conclusions=self.conclusions + other.conclusions,
             problems=self.problems + other.problems,
@@ -744,7 +794,8 @@ COUNTS += ["late", "late_landed", "late_after", "starved", "seconds"]
 
 
 def plan(count: int, seed: int, mode: str, first: int = 0) -> list[Operation]:
-    """count operations, each with its own generator (f"{seed}:{mode}:{index}"), so any one can be replayed."""
+    """count operations, each with its own generator (f"{seed}:{mode}:{index}"), so any one can be replayed; the
+    same for either API version, so v1 and v2 meet the same draws."""
     operations = []
     for index in range(first, first + count):
         rng = random.Random(f"{seed}:{mode}:{index}")
@@ -786,8 +837,9 @@ async def _run_async(
     operations: list[Operation], witness: Witness, control_url: str, options: dict[str, Any], concurrency: int
 ) -> None:
     slots = asyncio.Semaphore(concurrency)
+    url = witness.proxy.client_url(options["api_version"])
     async with (
-        AsyncPaySsam(*SANDBOX, witness.proxy.base_url, **options) as client,
+        AsyncPaySsam(*SANDBOX, url, **options) as client,
         httpx.AsyncClient(base_url=control_url, timeout=30) as control,
     ):
         await asyncio.gather(*(_async_operation(client, control, witness, op, slots) for op in operations))
@@ -804,13 +856,21 @@ def run(
     concurrency: int = 8,
     first: int = 0,
     late_hold: int = LATE_HOLD,
+    api_version: int = 1,
 ) -> Tally:
-    """count seeded operations through the SDK behind a FaultProxy in front of a fresh simulator, judged once
-    every LATE request has landed."""
+    """count seeded operations through the SDK (over API api_version) behind a FaultProxy in front of a fresh
+    simulator, judged once every LATE request has landed."""
     if mode not in ("sync", "async"):
         raise ValueError("mode is sync or async")
+    if api_version not in API_VERSIONS:
+        raise ValueError(f"api_version is one of {API_VERSIONS}")
     operations = plan(count, seed, mode, first)
-    options: dict[str, Any] = {"timeout": timeout, "max_retries": max_retries, "backoff": BACKOFF}
+    options: dict[str, Any] = {
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "backoff": BACKOFF,
+        "api_version": api_version,
+    }
     schedule = Schedule(late_hold)
     with Simulator() as sim, httpx.Client(base_url=sim.base_url, timeout=30) as control:
         with FaultProxy(sim.base_url, schedule, delay=2 * timeout + 0.2) as proxy, AttemptLog().listening() as log:
@@ -819,16 +879,20 @@ def run(
                 schedule.seed_bill(op.bill_id, op.rng, probability)
             started = time.perf_counter()
             if mode == "sync":
-                with PaySsam(*SANDBOX, proxy.base_url, **options) as client, ThreadPoolExecutor(concurrency) as pool:
+                with (
+                    PaySsam(*SANDBOX, proxy.client_url(api_version), **options) as client,
+                    ThreadPoolExecutor(concurrency) as pool,
+                ):
                     list(pool.map(lambda op: _sync_operation(client, control, witness, op), operations))
             else:
                 asyncio.run(_run_async(operations, witness, sim.base_url, options, concurrency))
             seconds = time.perf_counter() - started
             proxy.land_late()  # before the ledger is read: every request the SDK ever sent has had its effect
         ledger = {op.bill_id: ledger_view(control, op.bill_id) for op in operations}
-    tally = judge(operations, ledger, mode)
+    tally = judge(operations, ledger, mode, api_version)
     tally.seconds = seconds
-    tally.problems = [f"{problem} (replay: seed={seed} mode={mode})" for problem in tally.problems]
+    replay = f"seed={seed} mode={mode}" + ("" if api_version == 1 else f" api_version={api_version}")
+    tally.problems = [f"{problem} (replay: {replay})" for problem in tally.problems]
     return tally
 
 
@@ -844,8 +908,9 @@ def ledger_view(control: httpx.Client, bill_id: str) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------------- the judge
 
-ANSWERED = re.compile(r"\w+: HTTP (\d{3})(?:, (?:code (\d{4})|\w+))? in \d+ ms")
-"""The SDK's debug line of an attempt that got an answer: its HTTP status, and PaySsam's code if it had one."""
+ANSWERED = re.compile(r"\w+: HTTP (\d{3})(?:, (?:code ([0-9A-Z_]+)|\w+))? in \d+ ms")
+"""The SDK's debug line of an attempt that got an answer: its HTTP status, and PaySsam's code if it had one (v1's
+four digits, v2's text: "BILL_003")."""
 FAILED = re.compile(r"\w+: \w+")
 """The SDK's debug line of an attempt that got no answer: the exception's class."""
 
@@ -869,15 +934,15 @@ def heard_of(line: str) -> Heard | None:
 def _faults(records: list[Record]) -> str:
     def one(r: Record) -> str:
         late = "" if r.fault != LATE else "(landed)" if r.forwarded else "(never landed)"
-        return f"{r.path.rsplit('/', 1)[-1]}:{r.fault}{late}"
+        return f"{r.name}:{r.fault}{late}"
 
     return ", ".join(map(one, records)) or "no request"
 
 
-def attempts(call: Conclusion, path: str, operation: str) -> list[tuple[Record, Heard | None]]:
-    """The call's requests to path, each with what the SDK's line for that attempt says (None for all where they
-    cannot be matched up, or a line is not one the SDK writes: then the proxy's record alone speaks)."""
-    records = [r for r in call.records if r.path == path]
+def attempts(call: Conclusion, operation: str) -> list[tuple[Record, Heard | None]]:
+    """The call's requests of one operation, each with what the SDK's line for that attempt says (None for all
+    where they cannot be matched up, or a line is not one the SDK writes: then the proxy's record alone speaks)."""
+    records = [r for r in call.records if r.operation == operation]
     lines = [line for line in call.heard if line.startswith(f"{operation}: ")]
     heard = [heard_of(line) for line in lines]
     if len(heard) != len(records) or None in heard:
@@ -886,17 +951,17 @@ def attempts(call: Conclusion, path: str, operation: str) -> list[tuple[Record, 
 
 
 def reads(call: Conclusion) -> list[tuple[Record, Heard | None]]:
-    return attempts(call, READ_PATH, "read_bill")
+    return attempts(call, "read_bill")
 
 
 def writes(call: Conclusion) -> list[tuple[Record, Heard | None]]:
-    return attempts(call, WRITE_PATHS[call.name], call.name)
+    return attempts(call, call.name)
 
 
 def last_read_back(call: Conclusion) -> list[Record]:
     """The reads after the call's last write attempt: the read-back its conclusion rests on."""
-    last = max((i for i, r in enumerate(call.records) if r.path == WRITE_PATHS[call.name]), default=-1)
-    return [r for r in call.records[last + 1 :] if r.path == READ_PATH]
+    last = max((i for i, r in enumerate(call.records) if r.operation == call.name), default=-1)
+    return [r for r in call.records[last + 1 :] if r.operation == "read_bill"]
 
 
 def got_answer(read: Record, heard: Heard | None) -> bool:
@@ -920,13 +985,14 @@ def may_have_landed(write: Record, heard: Heard | None) -> bool:
     """Seen from the SDK: the attempt may have reached PaySsam, and no definitive answer says what it did.
 
     Every fault leaves the client without PaySsam's answer (even those the proxy never forwarded: the client
-    cannot tell); a passed attempt too when its answer was a 5xx, code 5000, off the contract, or too late.
+    cannot tell); a passed attempt too when its answer was a 5xx, a system error's code (SYSTEM_ERRORS), off the
+    contract, or too late.
     """
     if write.fault != PASS:
         return True
     if heard is None:
-        return write.code in (None, SYSTEM_ERROR)
-    return heard.status != httpx.codes.OK or heard.code in (None, SYSTEM_ERROR)
+        return write.code is None or write.code in SYSTEM_ERRORS
+    return heard.status != httpx.codes.OK or heard.code is None or heard.code in SYSTEM_ERRORS
 
 
 def effect_landed(call: Conclusion) -> Record | None:
@@ -1013,11 +1079,14 @@ def judge_call(call: Conclusion, bill: dict[str, Any] | None, bill_id: str) -> l
 
 
 def duplicates(op: Operation, bill: dict[str, Any] | None) -> list[str]:
-    """Double effects: a second KakaoTalk, a write that took effect twice, or one the SDK sent again after it had
-    taken effect without a read-back in between that (having reached PaySsam before it) showed nothing."""
+    """Double effects: a second KakaoTalk, points charged for more than one (v2), a write that took effect twice,
+    or one the SDK sent again after it had taken effect without a read-back in between that (having reached
+    PaySsam before it) showed nothing."""
     found = []
     if bill is not None and int(bill.get("messages_sent", 0)) > 1:
         found.append(f"{op.bill_id}: {bill['messages_sent']} KakaoTalk messages")
+    if bill is not None and int(bill.get("points_charged", 0)) > TALK_POINTS:
+        found.append(f"{op.bill_id}: {bill['points_charged']} points charged for one KakaoTalk send")
     for call in op.calls:
         sent = [r for r, _ in writes(call)]
         if sum(r.forwarded and r.code == SUCCESS for r in sent) > 1:
@@ -1039,9 +1108,12 @@ def duplicates(op: Operation, bill: dict[str, Any] | None) -> list[str]:
     return found
 
 
-def judge(operations: list[Operation], ledger: dict[str, dict[str, Any] | None], mode: str) -> Tally:
-    """Hold every call's conclusion against the ledger (read once every LATE request had landed)."""
-    tally = Tally(mode, operations=len(operations))
+def judge(
+    operations: list[Operation], ledger: dict[str, dict[str, Any] | None], mode: str, api_version: int = 1
+) -> Tally:
+    """Hold every call's conclusion against the ledger (read once every LATE request had landed); a bill the
+    ledger holds for another API version than the run's is an exception of the harness's own (other)."""
+    tally = Tally(mode, operations=len(operations), api_version=api_version)
     for op in operations:
         bill = ledger.get(op.bill_id)
         records = [record for call in op.calls for record in call.records]
@@ -1051,6 +1123,10 @@ def judge(operations: list[Operation], ledger: dict[str, dict[str, Any] | None],
         tally.duplicates += bool(doubles)
         tally.problems += [f"duplicate: {each}" for each in doubles]
         kinds: set[str] = set()
+        wire = f"v{api_version}"
+        if bill is not None and bill.get("api", "v1") != wire:  # the ledger's view names v2 bills only
+            kinds.add("other")
+            tally.problems.append(f"other: op {op.index} {op.bill_id} is a {bill.get('api', 'v1')} bill, not {wire}")
         for call in op.calls:
             tally.conclusions[conclusion_kind(call)] += 1
             if isinstance(call.outcome, OutcomeUnknownError):
@@ -1080,15 +1156,15 @@ def table(tallies: list[Tally]) -> str:
     cells = [heads]
     for t in tallies:
         counts = (t.operations, t.tried, t.late_landed, t.late_after, t.duplicates, t.lost, t.wrong, t.unknown, t.other)
-        cells.append([t.mode, *map(str, counts), f"{t.seconds:.1f}"])
+        cells.append([t.label, *map(str, counts), f"{t.seconds:.1f}"])
     widths = [max(len(row[i]) for row in cells) for i in range(len(heads))]
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
     for t in tallies:
         if t.late != t.late_landed:
-            lines.append(f"note: {t.mode}: {t.late - t.late_landed} of {t.late} late requests never landed")
+            lines.append(f"note: {t.label}: {t.late - t.late_landed} of {t.late} late requests never landed")
         if t.unknown:
             failed = t.unknown_read_back_failed
-            lines.append(f"note: {t.mode}: {failed} of {t.unknown} unknowns after a read-back that failed")
+            lines.append(f"note: {t.label}: {failed} of {t.unknown} unknowns after a read-back that failed")
         if t.starved:
-            lines.append(f"note: {t.mode}: {t.starved} reads the proxy passed reached the SDK after its deadline")
+            lines.append(f"note: {t.label}: {t.starved} reads the proxy passed reached the SDK after its deadline")
     return "\n".join(lines)
