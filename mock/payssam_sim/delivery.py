@@ -4,9 +4,12 @@ What acknowledges an approval is set per delivery: v1's exact body `{"code":"000
 (v1 bills; v2 bills under strict), or any JSON object whose code is "0000" (v2 bills by default: A and F reply
 `{"code":"0000"}` [3Px2], D and E v1's body).
 
-Retries run in one worker thread (started on the first retry) over a heap of due attempts. Over the
-network only loopback receivers are called; a caller-given httpx transport (an in-process receiver)
-gets every URL. Each attempt is logged with its URL and outcome, never the body (it holds the apikey).
+Retries follow the vendor's schedule on the simulated clock (clock.py): one attempt, then a retry an interval
+(an hour) after each unacknowledged one, `retries` (24) of them, then given up. Moving the clock makes the
+retries it passes, in order, before the move returns; real time reaching them wakes one worker thread instead. Over
+the network only loopback receivers are called; a caller-given httpx transport (an in-process receiver) gets
+every URL. Each attempt is logged with its URL and outcome, never the body (it holds the apikey), and kept
+(its simulated time, kind and outcome) for the bill view.
 
 The transport may be sync (httpx.BaseTransport: MockTransport, WSGITransport around Flask or Django) or
 async (httpx.AsyncBaseTransport: ASGITransport around FastAPI or Starlette). An async one runs on an
@@ -24,19 +27,34 @@ import itertools
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from .clock import Clock
 from .contract import approval_ack
 
+NORMAL = "normal"
+DUPLICATE = "duplicate"
+DELAY = "delay"
+OUT_OF_ORDER = "out_of_order"
+NONE = "none"
+DELIVERIES = (NORMAL, DUPLICATE, DELAY, OUT_OF_ORDER, NONE)
+"""How a payment's approval may be delivered (Deliveries.deliver)."""
+DEFAULT_DELAY = timedelta(minutes=10)
+"""A delayed approval's first attempt, when no delay is given: inside the 15 minutes one integration polls at."""
+FIRST = "first"
+RETRY = "retry"
+REDELIVERY = "redelivery"
 STOPPED = "not delivered: the simulator is stopped"
 NOT_LOOPBACK = "not delivered: the simulator only calls loopback receivers"
 REENTERED = "not delivered: the receiver's own event loop asked for it and would wait on itself"
+NOT_ASKED = "not delivered: the payment asked for no callback (delivery none)"
+HELD = "not delivered yet: held until the next approval's first attempt (delivery out_of_order)"
 
 CallbackTransport = httpx.BaseTransport | httpx.AsyncBaseTransport
 """Where callbacks go in-process: any httpx transport, sync or async."""
@@ -209,6 +227,28 @@ class _AsyncSender:
         await self._client.aclose()
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt at delivering an approval: its number, its simulated time, what kind it was, its outcome."""
+
+    number: int
+    at: datetime
+    kind: str
+    """first, retry, duplicate (delivery duplicate's second send) or redelivery (redeliver())."""
+    error: str | None
+    """None: acknowledged; else why not."""
+
+    def view(self) -> dict[str, object]:
+        """The attempt as the bill view lists it."""
+        return {
+            "attempt": self.number,
+            "at": self.at.isoformat(timespec="milliseconds"),
+            "kind": self.kind,
+            "acknowledged": self.error is None,
+            "outcome": "acknowledged" if self.error is None else self.error,
+        }
+
+
 @dataclass(slots=True)
 class _Record:
     """One bill's delivery: where, what, and how it went so far."""
@@ -221,11 +261,24 @@ class _Record:
     acknowledged: bool = False
     gave_up: bool = False
     last_error: str | None = None
-    due: float | None = None
+    due: datetime | None = None
+    """When the next scheduled attempt is due, in simulated time."""
+    retried: int = 0
+    """Scheduled retries made so far (the vendor makes `retries` of them, then gives up)."""
+    held: bool = False
+    """Waiting for the next approval's first attempt (delivery out_of_order)."""
+    log: list[Attempt] = field(default_factory=list)
 
 
 class Deliveries:
-    """Every bill's approval delivery: attempts on demand in the caller's thread, retries in one worker."""
+    """Every bill's approval delivery, on the simulated clock.
+
+    The first attempt is made at once in the caller's thread (or held back, delayed, doubled or skipped, as the
+    payment's delivery asks). An attempt not acknowledged is retried `retry_interval` seconds of simulated time
+    after it, `retries` times, then given up. Retries due fall to whichever comes first: the clock being moved
+    (advance() and set() make them, in order, each at its own instant, before returning) or real time reaching
+    them (one worker thread, since the clock runs with real time); never both.
+    """
 
     def __init__(
         self,
@@ -234,16 +287,20 @@ class Deliveries:
         retries: int,
         timeout: float,
         transport: CallbackTransport | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
     ) -> None:
         self.retry_interval = retry_interval
         self.retries = retries
         self.timeout = timeout
         self._transport = checked(transport)
-        self._clock = clock
+        self._clock = Clock() if clock is None else clock
+        self._clock.attach(self)
         self._cond = threading.Condition()
+        self._running = threading.RLock()
+        """Held while scheduled attempts run, by the worker or by a move of the clock: one runner at a time."""
         self._records: dict[str, _Record] = {}
-        self._heap: list[tuple[float, int, str, _Record]] = []
+        self._heap: list[tuple[datetime, int, str, _Record]] = []
+        self._held: list[str] = []
         self._sequence = itertools.count()
         self._stopping = False
         self._worker: threading.Thread | None = None
@@ -273,6 +330,7 @@ class Deliveries:
             sender, self._sender = self._sender, None
             self._stopping = True
             self._heap.clear()
+            self._held.clear()
             self._cond.notify_all()
         try:
             if worker is not None:
@@ -288,26 +346,55 @@ class Deliveries:
         with self._cond:
             self._records.clear()
             self._heap.clear()
+            self._held.clear()
             self._cond.notify_all()
 
     def reaches(self, url: str) -> bool:
         """Whether a callback to url would be attempted at all."""
         return self._transport is not None or is_loopback(url)
 
-    def deliver(self, bill_id: str, url: str, body: Mapping[str, object], *, exact: bool = True) -> dict[str, object]:
-        """Make the first attempt now (synchronously), schedule retries if it is not acknowledged; the view.
+    def deliver(
+        self,
+        bill_id: str,
+        url: str,
+        body: Mapping[str, object],
+        *,
+        exact: bool = True,
+        delivery: str = NORMAL,
+        delay: timedelta = DEFAULT_DELAY,
+    ) -> dict[str, object]:
+        """Deliver a new approval as `delivery` asks (DELIVERIES); the view once the first attempt, if any, is made.
 
-        exact: only v1's acknowledgement body will do; otherwise any JSON object with "code": "0000".
+        normal: the first attempt now; duplicate: a second send right after it, whatever the first's outcome;
+        delay: the first attempt `delay` of simulated time from now; out_of_order: held until the next approval's
+        first attempt, then sent right after it (several held ones newest first); none: never (redeliver() still
+        sends it). exact: only v1's acknowledgement body will do; otherwise any JSON object with "code": "0000".
         """
+        if delivery not in DELIVERIES:
+            raise ValueError(f"delivery must be one of {', '.join(DELIVERIES)}")
         record = _Record(url=url, body=json.dumps(dict(body), ensure_ascii=False).encode("utf-8"), exact=exact)
         with self._cond:
             self._records[bill_id] = record
-            if not self.reaches(url):
+            note = NOT_LOOPBACK if not self.reaches(url) else NOT_ASKED if delivery == NONE else None
+            if note is not None:
                 record.gave_up = True
-                record.last_error = NOT_LOOPBACK
-                logger.info("callback bill_id=%s to %s: %s", bill_id, url, NOT_LOOPBACK)
+                record.last_error = note
+                logger.info("callback bill_id=%s to %s: %s", bill_id, url, note)
                 return self._view(record)
-        return self._try(bill_id, record)
+            if delivery == OUT_OF_ORDER:
+                record.held = True
+                record.last_error = HELD
+                self._held.append(bill_id)
+                logger.info("callback bill_id=%s to %s: %s", bill_id, url, HELD)
+                return self._view(record)
+            if delivery == DELAY:
+                self._schedule(bill_id, record, self._clock.now() + delay)
+                logger.info("callback bill_id=%s to %s: first attempt in %g s", bill_id, url, delay.total_seconds())
+                return self._view(record)
+        view = self._try(bill_id, record, FIRST, self._clock.now())
+        if delivery == DUPLICATE:
+            view = self._try(bill_id, record, DUPLICATE, self._clock.now())
+        return view
 
     def redeliver(self, bill_id: str) -> dict[str, object] | None:
         """Deliver the same approval again now, whatever happened before (None if none was ever made)."""
@@ -320,13 +407,30 @@ class Deliveries:
             record.gave_up = False
             record.acknowledged = False
             record.due = None
-        return self._try(bill_id, record)
+            record.held = False
+        return self._try(bill_id, record, REDELIVERY, self._clock.now())
 
-    def _try(self, bill_id: str, record: _Record) -> dict[str, object]:
+    def _try(self, bill_id: str, record: _Record, kind: str, at: datetime) -> dict[str, object]:
+        """One attempt of this kind, stamped `at`, and its consequences; a first attempt releases held approvals."""
         error = self._attempt(record)
         with self._cond:
-            self._settle(bill_id, record, error)
-            return self._view(record)
+            self._settle(bill_id, record, kind, at, error)
+            view = self._view(record)
+        if kind == FIRST:
+            self._release_held()
+        return view
+
+    def _release_held(self) -> None:
+        """Send every approval held back (out_of_order), the newest first."""
+        with self._cond:
+            held, self._held = self._held, []
+        for bill_id in reversed(held):
+            with self._cond:
+                record = self._records.get(bill_id)
+                if record is None or not record.held:
+                    continue
+                record.held = False
+            self._try(bill_id, record, FIRST, self._clock.now())
 
     def view(self, bill_id: str) -> dict[str, object] | None:
         """The delivery view of one bill, or None when nothing was delivered for it."""
@@ -334,8 +438,16 @@ class Deliveries:
             record = self._records.get(bill_id)
             return None if record is None else self._view(record)
 
+    def attempts(self, bill_id: str) -> list[dict[str, object]]:
+        """Every attempt made for the bill's approval, oldest first (empty when none was)."""
+        with self._cond:
+            record = self._records.get(bill_id)
+            return [] if record is None else [attempt.view() for attempt in record.log]
+
     def _view(self, record: _Record) -> dict[str, object]:
-        next_in = None if record.due is None else round(max(0.0, record.due - self._clock()), 3)
+        next_in = None
+        if record.due is not None:
+            next_in = round(max(0.0, (record.due - self._clock.now()).total_seconds()), 3)
         return {
             "attempts": record.attempts,
             "acknowledged": record.acknowledged,
@@ -344,25 +456,40 @@ class Deliveries:
             "next_attempt_in": next_in,
         }
 
-    def _settle(self, bill_id: str, record: _Record, error: str | None) -> None:
-        """Count an attempt (lock held); schedule the next one unless stopping. A reset record is left alone."""
+    def _settle(self, bill_id: str, record: _Record, kind: str, at: datetime, error: str | None) -> None:
+        """Count an attempt stamped `at` (lock held); unless stopping, schedule the next one an interval after it
+        ended (while the clock is moved it stands still, so exactly an interval after `at`). A reset record is left
+        alone; a duplicate after an acknowledged attempt is only counted."""
         if self._records.get(bill_id) is not record:
             return
         record.attempts += 1
-        record.last_error = error
+        record.log.append(Attempt(record.attempts, at, kind, error))
         outcome = "acknowledged" if error is None else error
-        if error is None:
+        if kind == DUPLICATE and record.acknowledged:
+            pass  # the first send was acknowledged: the duplicate is only counted
+        elif error is None:
             record.acknowledged = True
-        elif record.attempts > self.retries:
-            record.gave_up = True
-            outcome += f"; gave up after {record.attempts} attempts"
-        elif not self._stopping:
-            record.due = self._clock() + self.retry_interval
-            heapq.heappush(self._heap, (record.due, next(self._sequence), bill_id, record))
-            self._start_worker()
-            self._cond.notify_all()
-            outcome += f"; next attempt in {self.retry_interval:g} s"
+            record.gave_up = False
+            record.last_error = None
+            record.due = None
+        else:
+            record.last_error = error
+            if kind == DUPLICATE:
+                pass  # the first send's retry is scheduled already, or it gave up
+            elif record.retried >= self.retries:
+                record.gave_up = True
+                outcome += f"; gave up after {record.attempts} attempts"
+            elif not self._stopping:
+                self._schedule(bill_id, record, self._clock.now() + timedelta(seconds=self.retry_interval))
+                outcome += f"; next attempt in {self.retry_interval:g} s"
         logger.info("callback bill_id=%s attempt %d to %s: %s", bill_id, record.attempts, record.url, outcome)
+
+    def _schedule(self, bill_id: str, record: _Record, due: datetime) -> None:
+        """Queue an attempt due at `due` (lock held) and make sure the worker watches for it."""
+        record.due = due
+        heapq.heappush(self._heap, (due, next(self._sequence), bill_id, record))
+        self._start_worker()
+        self._cond.notify_all()
 
     def _start_worker(self) -> None:
         """Start the retry worker if it is not running (lock held)."""
@@ -401,28 +528,71 @@ class Deliveries:
                 return STOPPED
             return f"the receiver raised {type(exc).__name__}"
 
-    def _next(self) -> tuple[str, _Record] | None:
-        """Block until a retry is due (its record still current) or stop() is called (None)."""
+    # ------------------------------------------------------------------ the schedule, on the simulated clock
+
+    def _next_due(self) -> datetime | None:
+        """When the earliest pending attempt is due (lock held); entries a reset or a redelivery made stale are
+        dropped."""
+        while self._heap:
+            due, _, bill_id, record = self._heap[0]
+            if self._records.get(bill_id) is record and record.due == due:
+                return due
+            heapq.heappop(self._heap)
+        return None
+
+    def _pop_due(self) -> tuple[str, _Record, datetime] | None:
+        """The earliest attempt due by now, taken off the schedule (lock held), or None."""
+        due = self._next_due()
+        if due is None or due > self._clock.now():
+            return None
+        _, _, bill_id, record = heapq.heappop(self._heap)
+        record.due = None
+        return bill_id, record, due
+
+    def run_due(self) -> None:
+        """Make every scheduled attempt due by now, in the order they fell due, each stamped with its due time."""
+        with self._running:
+            while True:
+                with self._cond:
+                    job = None if self._stopping else self._pop_due()
+                    if job is None:
+                        return
+                    bill_id, record, due = job
+                    kind = FIRST if record.attempts == 0 else RETRY
+                    if kind == RETRY:
+                        record.retried += 1
+                self._try(bill_id, record, kind, due)
+
+    def run_until(self, when: datetime, forward: Callable[[datetime], None]) -> None:
+        """The clock's move to `when`: forward to each attempt due on the way, in order, and make it; then to
+        `when`. The worker waits meanwhile, and looks again afterwards."""
+        with self._running:
+            while True:
+                with self._cond:
+                    due = None if self._stopping else self._next_due()
+                if due is None or due > when:
+                    break
+                forward(due)
+                self.run_due()
+            forward(when)
+        with self._cond:
+            self._cond.notify_all()
+
+    def _wait_due(self) -> bool:
+        """Block until an attempt is due on the simulated clock (True) or stop() is called (False)."""
         with self._cond:
             while not self._stopping:
-                if not self._heap:
+                due = self._next_due()
+                if due is None:
                     self._cond.wait()
                     continue
-                due, _, bill_id, record = self._heap[0]
-                wait = due - self._clock()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-                if self._records.get(bill_id) is record and record.due == due:
-                    record.due = None
-                    return bill_id, record
-            return None
+                wait = (due - self._clock.now()).total_seconds()
+                if wait <= 0:
+                    return True
+                self._cond.wait(wait)
+            return False
 
     def _run(self) -> None:
-        """The worker: make each due retry until stop()."""
-        while (job := self._next()) is not None:
-            bill_id, record = job
-            error = self._attempt(record)
-            with self._cond:
-                self._settle(bill_id, record, error)
+        """The worker: make the attempts real time brings due, until stop()."""
+        while self._wait_due():
+            self.run_due()
