@@ -1,4 +1,4 @@
-"""A local approval-callback endpoint built only with the SDK's helpers, for the demo and the tests.
+"""A local approval-callback endpoint built only with the SDK's helpers: the reference receiver, used by the tests.
 
 It is what a partner's receiver does: parse the body, verify it by reading the bill back, and
 answer the exact acknowledgement only when the approval is genuine: 400 for a forged or malformed

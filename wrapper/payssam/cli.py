@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 
 from . import _bulk_cli as bulk_cli
+from . import _review as review_cli
 from ._cli_common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -54,7 +55,8 @@ PLUGIN_GROUP = "payssam.commands"
 DESCRIPTION = """\
 Command-line client for the PaySsam (결제선생) partner API (v1, or v2 with
 --api-version 2): send, read, cancel, destroy and resend bills, read the point
-balance (v2), compute the request hash, make new bill ids and run the local simulator.
+balance (v2), compute the request hash, make new bill ids, run the vendor's five
+review flows and run the local simulator.
 """
 EPILOG = f"""\
 environment:
@@ -514,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--merchant-points", action="store_true", help="the sub-merchant's balance instead of the partner's"
     )
     bulk_cli.add_commands(commands, _add_command)
+    review_cli.add_command(commands, _add_command)
 
     summary = "print a bill's request hash (offline, needs no configuration)"
     hash_ = _add_command(commands, "hash", summary, _hash, network=False)
