@@ -26,6 +26,10 @@ FAULTS_ARGS ?=
 PY_STAMP := $(VENV)/.installed
 SPEC_TOOLS := openapi/node_modules/.installed
 MOCK_TOOLS := mock/node_modules/.installed
+# The real browser the bill page is tested in (tests/test_browser.py), and a Korean font for its screenshots: Debian's
+# packages, whose installed files are their own stamps.
+BROWSER := /usr/bin/chromium /usr/bin/chromedriver /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help install vendor spec generate check-generated package-check lint typecheck unit fuzz test test-floor demo sim mock mock-v2 readme-provenance bench bench-sim faults api-diff version-check release-record clean
 
@@ -50,7 +54,17 @@ $(MOCK_TOOLS): mock/package.json mock/package-lock.json
 	cd mock && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(PY_STAMP) $(SPEC_TOOLS) $(MOCK_TOOLS) ## Install the venv and the pinned Node tools
+# Without apt-get (not Debian) it says so and goes on: the browser test then skips, except under CI=true.
+$(BROWSER) &:
+	@if ! command -v apt-get > /dev/null; then \
+	  echo "no apt-get: install Chromium, its chromedriver and a Korean font yourself for tests/test_browser.py"; \
+	else \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium chromium-driver fonts-nanum; \
+	fi
+
+install: $(PY_STAMP) $(SPEC_TOOLS) $(MOCK_TOOLS) $(BROWSER) ## Install the venv, the pinned Node tools and Chromium (apt-get)
 
 vendor: $(PY_STAMP) ## Re-extract the vendor fragments from $(SEED) and print what the vendor changed
 	mkdir -p $(BUILD)
@@ -148,9 +162,9 @@ FLOOR_TOOLS := pytest pytest-asyncio hypothesis pytest-markdown-docs openapi-sch
 # Left out of test-floor: what needs Node (the tests marked `prism`, which need Prism under mock/node_modules; the
 # generator toolchain: test_pipeline), test_spec, which checks the contract only, and what needs FastAPI and Django
 # (FastAPI needs anyio 4.1, above the mock extra's floor): test_receivers_frameworks and the README blocks marked
-# `frameworks`.
+# `frameworks`; and test_browser, which needs Selenium (dev group only) and checks the page, not the floors.
 FLOOR_LEFT_OUT := -m "not prism and not frameworks" --ignore=tests/test_pipeline.py --ignore=tests/test_spec.py \
-  --ignore=tests/test_receivers_frameworks.py
+  --ignore=tests/test_receivers_frameworks.py --ignore=tests/test_browser.py
 
 test-floor: ## The SDK and simulator tests (no Node) in a fresh venv with every dependency at its floor
 	rm -rf $(FLOOR)
@@ -166,7 +180,8 @@ test-floor: ## The SDK and simulator tests (no Node) in a fresh venv with every 
 	$(FLOOR)/bin/pytest -q $(FLOOR_LEFT_OUT)
 
 demo: $(PY_STAMP) ## Rehearse the vendor's five review flows over API v1 and v2, offline, against the simulator (no Node)
-	$(PY) examples/demo.py
+	$(BIN)/payssam review --api-version 1
+	$(BIN)/payssam review --api-version 2
 
 sim: $(PY_STAMP) ## Run the stateful simulator on 127.0.0.1:$(SIM_PORT) until Ctrl-C
 	exec $(BIN)/payssam sim --host 127.0.0.1 --port $(SIM_PORT)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import warnings
 from importlib import resources
-from importlib.metadata import files
+from importlib.metadata import entry_points, files
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ import httpx
 import payssam
 import payssam_api_client
 import payssam_api_client_v2
+import payssam_pytest
 import payssam_sim
 
 SANDBOX = ("TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API")
@@ -26,16 +27,21 @@ SANDBOX = ("TEST-API-KEY-TALK", "TEST-MEMBER-FOR-API", "TEST-MERCHANT-FOR-API")
 
 def check_install() -> set[str]:
     assert shutil.which("node") is None, "this check must run without Node on PATH"
-    for package in (payssam, payssam_api_client, payssam_api_client_v2, payssam_sim):
+    for package in (payssam, payssam_api_client, payssam_api_client_v2, payssam_sim, payssam_pytest):
         assert "site-packages" in (package.__file__ or ""), f"{package.__name__} not imported from the install"
     assert resources.files("payssam").joinpath("py.typed").is_file(), "py.typed is not shipped"
     assert resources.files("payssam_sim").joinpath("py.typed").is_file(), "payssam_sim's py.typed is not shipped"
+    assert resources.files("payssam_pytest").joinpath("py.typed").is_file(), "payssam_pytest's py.typed is not shipped"
+    plugin = [entry.value for entry in entry_points(group="pytest11", name="payssam")]
+    assert plugin == ["payssam_pytest.plugin"], f"the pytest plugin's entry point: {plugin}"
+    assert resources.files("payssam_pytest").joinpath("plugin.py").is_file(), "the pytest plugin is not shipped"
     shipped = {str(f).split("/")[0] for f in files("payssam") or []}
     expected = {
         "payssam",
         "payssam_api_client",
         "payssam_api_client_v2",
         "payssam_sim",
+        "payssam_pytest",
         f"payssam-{payssam.__version__}.dist-info",
     }
     assert shipped <= expected | {".."}, shipped  # ".." holds the bin/payssam console script

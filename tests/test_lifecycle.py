@@ -46,7 +46,7 @@ from kit import APIKEY, MEMBER, MERCHANT, free_port
 from prism import Prism
 from receiver import ApprovalReceiver
 
-PRICE = 12000
+PRICE = 52000  # installments (paid in 3 months below) need 50,000 won or more
 PHONE = "01012345678"
 CUSTOMER = {"customer_name": "김민지", "product_name": "11월 수강료"}
 

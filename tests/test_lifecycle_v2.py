@@ -38,7 +38,7 @@ from receiver import ApprovalReceiver
 pytestmark = pytest.mark.filterwarnings("ignore::payssam.ExperimentalWarning")
 
 SPEC_V2 = ROOT / "openapi" / "payssam-v2.json"
-PRICE = 35000
+PRICE = 55000  # installments (paid in 3 months below) need 50,000 won or more
 PHONE = "01012345678"
 CUSTOMER = {"customer_name": "김민지", "product_name": "12월 수강료"}
 TALK_POINTS = 55

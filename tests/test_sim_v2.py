@@ -340,7 +340,8 @@ def test_talk_send_pay_approve_read_cancel_read(both: V2, receiver: Callable[...
     """The whole v2 lifecycle; the approval arrives in camelCase and {"code":"0000"} (A's and F's reply) acks it."""
     partner = receiver([(200, CODE_ONLY_ACK)])
     bill_id = new_id()
-    sent = both.send(bill_id, callbackUrl=partner.url, pageRedirectUrl="https://academy.example/paid")
+    price = "50000"  # installments need 50,000 won or more
+    sent = both.send(bill_id, price=price, callbackUrl=partner.url, pageRedirectUrl="https://academy.example/paid")
     assert sent["code"] == "0000"
     assert sent["message"] == SUCCESS_TEXT
     assert sent["data"] == {"shortUrl": sent["data"]["shortUrl"], "billId": bill_id}
@@ -361,14 +362,14 @@ def test_talk_send_pay_approve_read_cancel_read(both: V2, receiver: Callable[...
     read = both.read(bill_id)["data"]
     assert approval == {"apiKey": APIKEY, **read}
     assert read["apprState"] == "F"
-    assert read["apprPrice"] == PRICE
+    assert read["apprPrice"] == price
     assert read["apprPayType"] == "CARD_VAN"
     assert read["apprIssuer"] == "KB국민카드"
     assert read["apprMonthly"] == "02"
     assert re.fullmatch(r"[0-9]{8}", read["apprNum"])
     assert TIMESTAMP.fullmatch(read["apprDt"])
 
-    cancelled = both.cancel(bill_id, cancelReason="수강 취소")
+    cancelled = both.cancel(bill_id, price, cancelReason="수강 취소")
     cancel = cancelled["data"]
     assert cancel == {
         "billId": bill_id,
@@ -382,7 +383,7 @@ def test_talk_send_pay_approve_read_cancel_read(both: V2, receiver: Callable[...
             "billId": bill_id,
             "apprState": "C",
             "apprPayType": "CARD_VAN",
-            "apprPrice": PRICE,
+            "apprPrice": price,
             "apprDt": cancel["apprCancelDt"],
             "apprOriginDt": read["apprDt"],
             "apprNum": cancel["apprNum"],

@@ -38,6 +38,7 @@ from receivers import Receiver
 AUTH = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 PHONE = "01012345678"
 PRICE = "10000"
+INSTALLMENT_PRICE = "50000"
 OK = {"code": "0000", "msg": "성공하였습니다."}
 ACK_BODY = json.dumps(OK, ensure_ascii=False).encode("utf-8")
 NOWHERE = "https://partner.example/payssam/approval"  # not loopback: never called
@@ -199,7 +200,10 @@ def test_send_creates_an_unpaid_bill_with_its_short_url(sim: Simulator, vendor: 
 
 def test_read_of_a_card_payment_has_every_card_field(vendor: Vendor) -> None:
     before = datetime.now(KST).replace(microsecond=0)
-    bill_id = paid_bill(vendor, pay_type="CARD_VAN", card_issuer="KB국민카드", installment_months=3)
+    bill_id = new_id()
+    assert vendor.send(bill_id, price=INSTALLMENT_PRICE)["code"] == "0000"  # months need 50,000 won or more
+    payment = {"pay_type": "CARD_VAN", "card_issuer": "KB국민카드", "installment_months": 3}
+    assert pay(vendor.http, bill_id, **payment).status_code == 200
     answer = vendor.read(bill_id)
     number = answer["appr_num"]
     assert re.fullmatch(r"[0-9]{8}", number)
@@ -208,7 +212,7 @@ def test_read_of_a_card_payment_has_every_card_field(vendor: Vendor) -> None:
         "bill_id": bill_id,
         "appr_state": "F",
         "appr_pay_type": "CARD_VAN",
-        "appr_price": PRICE,
+        "appr_price": INSTALLMENT_PRICE,
         "appr_dt": answer["appr_dt"],
         "appr_origin_dt": answer["appr_dt"],
         "appr_num": number,
@@ -726,8 +730,10 @@ def test_bill_view_shows_state_and_delivery_but_no_personal_data(
         "callback_url": NOWHERE,
         "short_url": f"{sim.base_url}/_sim/b/{bill_id}",
         "expire_dt": "2999-12-31",
+        "expired": False,
         "messages_sent": 1,
         "callback": None,
+        "callback_attempts": [],
     }
     assert PHONE not in json.dumps(view)
     assert "홍길동" not in json.dumps(view, ensure_ascii=False)

@@ -10,10 +10,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from .clock import duration, instant
 from .contract import PATHS, V1, V2, BodyError, json_type
+from .delivery import DEFAULT_DELAY, DELAY, DELIVERIES, NORMAL
 
 V1_FAULT_CODE = re.compile(r"[0-9]{4}")
 V2_FAULT_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
@@ -39,7 +41,9 @@ CARD_ISSUERS: dict[str, tuple[str, str]] = {
 DEFAULT_PAY_TYPE = "CARD_VAN"
 DEFAULT_CARD_ISSUER = "신한카드"
 DEFAULT_CASH_TRADER = "0"
-MAX_INSTALLMENT = 36
+MAX_INSTALLMENT = 99
+"""The bound a pay body's installment_months is parsed within; which months a bill allows is the ledger's to say
+(cards.installment_options: 0, or 2 to 12 from 50,000 won)."""
 MAX_FAULT_COUNT = 1000
 TALK = "TALK"
 URL = "URL"
@@ -133,6 +137,12 @@ class Payment:
     cash_trader: str = DEFAULT_CASH_TRADER
     callback_case: str | None = None
     """camel or snake: the form of a v2 bill's approval (None: the simulator's setting)."""
+    card: str | None = None
+    """The card number typed (cards.py: test cards approve or decline); None pays with the issuer's card."""
+    delivery: str = NORMAL
+    """How the approval callback goes out: delivery.DELIVERIES."""
+    delivery_delay: timedelta = DEFAULT_DELAY
+    """delivery delay: simulated time before the first attempt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,13 +241,27 @@ def _int(name: str, value: object, low: int, high: int) -> int:
 
 def payment(data: dict[str, Any]) -> Payment:
     """The optional body of POST /_sim/bills/{bill_id}/pay; card fields and cash fields do not mix. callback_case
-    (camel or snake) picks the form of a v2 bill's approval."""
-    _only(data, ("pay_type", "card_issuer", "installment_months", "cash_trader", "callback_case"))
+    (camel or snake) picks the form of a v2 bill's approval; delivery (and delivery_delay, seconds or an ISO 8601
+    duration, for delay) how the approval is delivered. Whether the card, the months and the bill go together is
+    the ledger's to say."""
+    _only(
+        data,
+        (
+            "pay_type",
+            "card_issuer",
+            "installment_months",
+            "cash_trader",
+            "callback_case",
+            "card",
+            "delivery",
+            "delivery_delay",
+        ),
+    )
     pay_type = _string("pay_type", data.get("pay_type", DEFAULT_PAY_TYPE))
     if pay_type not in PAY_TYPES:
         raise BodyError("pay_type", f"must be one of {', '.join(PAY_TYPES)}")
     cash = pay_type == "OFFLINE_CASH"
-    for name in ("card_issuer", "installment_months") if cash else ("cash_trader",):
+    for name in ("card_issuer", "installment_months", "card") if cash else ("cash_trader",):
         if name in data:
             raise BodyError(name, f"does not apply to {pay_type}")
     card_issuer = _string("card_issuer", data.get("card_issuer", DEFAULT_CARD_ISSUER))
@@ -250,12 +274,25 @@ def payment(data: dict[str, Any]) -> Payment:
     case = data.get("callback_case")
     if case is not None and case not in CALLBACK_CASES:
         raise BodyError("callback_case", f"must be one of {', '.join(CALLBACK_CASES)}")
+    card = None if "card" not in data else _string("card", data["card"])
+    delivery = _string("delivery", data.get("delivery", NORMAL))
+    if delivery not in DELIVERIES:
+        raise BodyError("delivery", f"must be one of {', '.join(DELIVERIES)}")
+    if "delivery_delay" in data and delivery != DELAY:
+        raise BodyError("delivery_delay", f'applies to "delivery": "{DELAY}" only')
+    try:
+        delay = duration(data.get("delivery_delay", DEFAULT_DELAY), "delivery_delay")
+    except ValueError as exc:
+        raise BodyError("delivery_delay", str(exc).removeprefix("delivery_delay: ")) from None
     return Payment(
         pay_type=pay_type,
         card_issuer=card_issuer,
         installment_months=months,
         cash_trader=cash_trader,
         callback_case=case,
+        card=card,
+        delivery=delivery,
+        delivery_delay=delay,
     )
 
 
@@ -300,3 +337,18 @@ def points(data: dict[str, Any]) -> PointsSetting:
         raise BodyError("merchant", f"must be 1 to {MAX_MERCHANT} printable characters")
     balance = _int("balance", data["balance"], 0, MAX_BALANCE)
     return PointsSetting(partner=partner, merchant=merchant, balance=balance)
+
+
+def clock(data: dict[str, Any]) -> timedelta | datetime:
+    """The body of POST /_sim/clock: `{"advance": seconds or an ISO 8601 duration}` or `{"set": an ISO 8601 date
+    and time with its offset}`, exactly one of them."""
+    _only(data, ("advance", "set"))
+    if len(data) != 1:
+        raise BodyError("body", 'must name one of "advance" (seconds or a duration such as PT25H) or "set"')
+    try:
+        if "advance" in data:
+            return duration(data["advance"], "advance")
+        return instant(data["set"], "set")
+    except ValueError as exc:
+        name = "advance" if "advance" in data else "set"
+        raise BodyError(name, str(exc).removeprefix(f"{name}: ")) from None

@@ -17,19 +17,27 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+import httpx
+
 from .bodies import CALLBACK_CASES, MAX_BALANCE
-from .ledger import SANDBOX_CREDENTIALS, Credentials
+from .clock import instant
+from .journal import DEFAULT_LIMIT, MAX_LIMIT
+from .ledger import EXPIRED_READS, SANDBOX_CREDENTIALS, Credentials
 from .points import DEFAULT_BALANCE, MERCHANT, PAYERS, TALK_POINTS
 from .simulator import CALLBACK_RETRIES, CALLBACK_RETRY_INTERVAL, CALLBACK_TIMEOUT, REQUEST_TIMEOUT, Simulator
 from .wire_v2 import DRIFTS
 
 DEFAULT_PORT = 4020
 READY_TIMEOUT = 10.0
-"""How long --detach waits for the simulator to listen before it gives up and stops it."""
+"""How long --detach waits for the simulator to listen and answer GET /_sim/health before it gives up and stops it."""
+HEALTH_PATH = "/_sim/health"
+HEALTH_POLL = 0.05
+"""Seconds between two asks of /_sim/health, and the least time one ask is given."""
 DEFAULT_LOG_FILE = "payssam-sim.log"
 LISTENING = re.compile(r"payssam sim listening on (\S+)")
 DESCRIPTION = (
@@ -37,7 +45,9 @@ DESCRIPTION = (
     "it is not the vendor and nothing it says is a real payment. Bills live in memory until it stops, one ledger "
     "for both versions: v1 at /if/bill/*, v2 at /bill, /bill/* and /read/*remain_count, each also under /partner "
     "(the v2 sandbox's base URL ends in it). POST /_sim/bills/{bill_id}/pay plays the customer and sends the "
-    "approval callback; GET and POST /_sim/points show and set v2's point balances. "
+    "approval callback; GET and POST /_sim/points show and set v2's point balances; GET /_sim/requests shows "
+    "the request journal (masked), GET /_sim/health answers once it serves, POST /_sim/reset starts afresh; "
+    "GET and POST /_sim/clock show and move the simulated clock forward, making the callback retries it passes. "
     "One line per request and per callback attempt goes to stderr (never an apikey, phone or name)."
 )
 V2_EPILOG = (
@@ -67,6 +77,20 @@ def _points(text: str) -> int:
     if not 0 <= value <= MAX_BALANCE:
         raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_BALANCE}")
     return value
+
+
+def _journal_limit(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_LIMIT}")
+    return value
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return instant(text, "START")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("START: ")) from None
 
 
 def printable(text: str) -> str:
@@ -120,11 +144,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet", action="store_true", help="no request or callback lines on stderr, warnings only")
     parser.add_argument(
+        "--journal-limit",
+        type=_journal_limit,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help="requests the journal keeps (GET /_sim/requests, masked), the oldest dropped past it; 0 keeps none "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
         "--callback-retry-interval",
         type=_positive,
         default=CALLBACK_RETRY_INTERVAL,
         metavar="SECONDS",
-        help="seconds between approval-callback retries (default %(default)s, the vendor's hour)",
+        help="seconds of simulated time between approval-callback retries (default %(default)s, the vendor's hour); "
+        "the clock runs with real time, so a short interval retries in real time too",
     )
     parser.add_argument(
         "--callback-retries",
@@ -139,6 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=CALLBACK_TIMEOUT,
         metavar="SECONDS",
         help="timeout of each callback attempt (default %(default)s)",
+    )
+    time_group = parser.add_argument_group("simulated time")
+    time_group.add_argument(
+        "--clock",
+        type=_instant,
+        metavar="START",
+        help="start the simulated clock at this instant, an ISO 8601 date and time with its offset (e.g. "
+        "2026-12-31T23:00:00+09:00); it runs on with real time, and POST /_sim/clock moves it forward "
+        "(default: the real time)",
+    )
+    time_group.add_argument(
+        "--expired-read",
+        choices=EXPIRED_READS,
+        default="W",
+        help="what a read answers for an unpaid bill past its expire_dt, which can no longer be paid: W (still "
+        "unpaid) or D (as destroyed); the vendor's docs do not say (default %(default)s)",
     )
     parser.add_argument(
         "--request-timeout",
@@ -201,8 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     background.add_argument(
         "--detach",
         action="store_true",
-        help=f"start in the background and return once it listens (exit 0) or has failed (exit 1, within "
-        f"{READY_TIMEOUT:g} s); prints the URL and the process id",
+        help=f"start in the background and return once it listens and GET {HEALTH_PATH} answers ok (exit 0) or "
+        f"has failed (exit 1, within {READY_TIMEOUT:g} s); prints the URL and the process id",
     )
     background.add_argument(
         "--log-file",
@@ -271,8 +320,24 @@ def _remove_own_pid_file(path: Path) -> None:
         pass
 
 
+def healthy(url: str, deadline: float) -> bool:
+    """Whether GET {url}/_sim/health answers 200 with status ok before the deadline (asked again until then)."""
+    while True:
+        timeout = max(deadline - time.monotonic(), HEALTH_POLL)
+        try:
+            answer = httpx.get(f"{url}{HEALTH_PATH}", timeout=timeout, trust_env=False)
+            if answer.status_code == 200 and answer.json().get("status") == "ok":
+                return True
+        except (httpx.HTTPError, ValueError, AttributeError):
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(HEALTH_POLL)
+
+
 def detach(argv: Sequence[str], log_file: str, pid_file: str | None) -> int:
-    """Start the simulator in its own session, wait until it listens; 0 and its URL, or 1 and why not."""
+    """Start the simulator in its own session, wait until it listens and GET /_sim/health answers ok; 0 and its URL,
+    or 1 and why not."""
     log = Path(log_file)
     with log.open("ab") as sink:
         process = subprocess.Popen(
@@ -283,15 +348,19 @@ def detach(argv: Sequence[str], log_file: str, pid_file: str | None) -> int:
             start_new_session=True,
         )
     assert process.stdout is not None
-    line = _read_line(process.stdout.fileno(), time.monotonic() + READY_TIMEOUT)
+    deadline = time.monotonic() + READY_TIMEOUT
+    line = _read_line(process.stdout.fileno(), deadline)
     process.stdout.close()
     match = LISTENING.search(line)
-    if match is None:
+    if match is None or not healthy(match[1], deadline):
         if process.poll() is None:
             process.kill()
         process.wait()
-        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-        why = "; ".join(line.removeprefix("payssam sim: ") for line in tail) or f"exit status {process.returncode}"
+        if match is not None:
+            why = f"it listened, but {HEALTH_PATH} did not answer ok within {READY_TIMEOUT:g} s"
+        else:
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+            why = "; ".join(line.removeprefix("payssam sim: ") for line in tail) or f"exit status {process.returncode}"
         print(f"payssam sim: did not start: {why} (log: {log})", file=sys.stderr)
         return 1
     print(f"payssam sim listening on {match[1]} (pid {process.pid}, log {log})", flush=True)
@@ -320,6 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             partner_points=args.partner_points,
             merchant_points=args.merchant_points,
             v2_drifts=args.v2_drift,
+            journal_limit=args.journal_limit,
+            clock_start=args.clock,
+            expired_read=args.expired_read,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -31,6 +31,14 @@ V2_OPEN_POINTS below says what it does; each is a guess to revisit when the vend
 - a TALK send with no phone (HTTP 400: the KakaoTalk has nowhere to go), a URL send with none (a
   two-part hash), a resend of a bill sent with no phone (BILL_006);
 - a `bill` member in a sub-merchant balance request: a format error in both modes (C measured it).
+
+The payer's page at the short URL (page.py) is not documented at all; PAGE_OPEN_POINTS says what it does.
+
+Time, expiry, paying and the callback schedule, in both versions, are only sketched by the docs ("valid until
+that midnight", "every hour for 24 h"); TIME_OPEN_POINTS says what the simulator does.
+
+The request journal, readiness and reset are the simulator's own (the vendor has none); JOURNAL_OPEN_POINTS says
+what they keep and forget.
 """
 
 from __future__ import annotations
@@ -72,6 +80,68 @@ V2_OPEN_POINTS: dict[str, str] = {
     "answer echoes": "send answers shortUrl and billId only (A saw apiKey, member, merchant and hash echoed too)",
 }
 """What the simulator does where API v2's evidence is open: the case, and the decision with its basis."""
+
+PAGE_OPEN_POINTS: dict[str, str] = {
+    "the payer's page": "the simulator's own (page.py), in Korean; the vendor's page is not documented",
+    "who the page says the bill is from": "bill_issuer as sent; without one 테스트 가맹점 (the vendor shows the "
+    "business name, which the simulator does not know)",
+    "the due date of a bill with no expire_dt": "not shown",
+    "after paying, a v2 bill with a pageRedirectUrl": "HTTP 303 straight to it, nothing appended (http and https "
+    "only); otherwise 303 to the receipt at the short URL",
+    "a declined card on the page": "HTTP 402, the form again with the reason (한도 초과)",
+    "a card number or installments to fix on the page": "HTTP 400, the form again with a Korean message naming the "
+    "field",
+    "installments offered": "only those cards.installment_options allows for the amount (TIME_OPEN_POINTS)",
+}
+"""What the bill page at the short URL does where the vendor's evidence is silent: the case, and the decision."""
+
+TIME_OPEN_POINTS: dict[str, str] = {
+    "the simulated clock": "runs with real time from the start (or --clock START) and only moves forward; "
+    "advance and set make the callback retries they pass, in order, before they return, the clock standing still "
+    "at each one's instant while it is made",
+    "a set time without an offset": "refused (it could mean any zone); KST is +09:00",
+    "when an expire_dt ends": "at the end of that day in Korea (valid until that midnight, KST): paying is refused "
+    "from 00:00 KST the next day (HTTP 409, reason expired)",
+    "a bill with no expire_dt": "never expires",
+    "what a read answers for an expired unpaid bill": "W, still unpaid, by default; --expired-read D reads it, "
+    "destroys and resends it as destroyed. The bill view shows expired: true either way",
+    "destroy or resend of an expired unpaid bill": "as for any unpaid bill (with --expired-read D: as destroyed)",
+    "the callback schedule": "the first attempt at payment, then a retry an hour after each unacknowledged "
+    "attempt, 24 retries, then given up: 25 attempts in all within 25 hours; a redelivery does not count toward "
+    "the 24",
+    "a declined card": "HTTP 402 with the reason; nothing changes and nothing is pushed (PaySsam pushes no failures)",
+    "installments": "0 (일시불) or 2 to 12 months, months only from 50,000 won (the Korean card rule); otherwise "
+    "HTTP 400 and nothing changes",
+    "a card number other than the test cards": "approved if it has 14 to 16 digits (no Luhn check)",
+    "delivery out_of_order": "the approval is held until the next payment's first attempt, then sent right after "
+    "it (several held, newest first); an approval arriving after its own bill's cancel is delivery delay, a "
+    "cancel, then the clock moved",
+    "delivery duplicate": "sent twice at once, whatever the first answer; retries follow only if neither was "
+    "acknowledged",
+    "delivery delay": "the first attempt 10 minutes of simulated time later unless delivery_delay says otherwise",
+}
+"""What the simulator does with time, expiry, cards and callback delivery where the vendor's docs say too little."""
+
+JOURNAL_OPEN_POINTS: dict[str, str] = {
+    "what is journaled": "every vendor call (both versions, refused bodies included), any request outside /_sim/, "
+    "and every POST under /_sim/ but a reset; a GET or HEAD under /_sim/ only looks and is never journaled; the "
+    "Python twins (sim.pay(), sim.inject_fault(), ...) are calls, not requests, and are not journaled either",
+    "a control route's body": "not kept (the bill page's form carries a card number): its name, bill id and status",
+    "masking": "done as the request is answered, from the parsed body, so nothing raw is kept: an apikey (any "
+    'spelling) "***", a phone 010****5678, a customer\'s name 홍**, a hash over a phone "***" (a hash over no '
+    "phone is kept); a body that is not a JSON object is not kept",
+    "a body the contract allows but is huge": "cut to 2,048 characters a string, 8,192 characters, 128 values and 8 "
+    "levels a body; an integer over 64 bits cut whole",
+    "the bound": "the newest 1,000 entries (journal_limit, --journal-limit, 0 to 100,000; 0 keeps none); the "
+    "oldest dropped and counted until the next reset",
+    "entry numbers and times": "numbers count from the simulator's start, across resets; times are the simulated "
+    "clock's, to the millisecond",
+    "reset": "bills, deliveries, pending faults, the journal, the point balances and the clock, in one call; the "
+    "reset itself is not journaled",
+    "health": "GET /_sim/health keeps the loopback Host guard of every control route (it changes nothing, but "
+    "exempting it buys nothing on a loopback-only server)",
+}
+"""What the request journal, /_sim/health and /_sim/reset do, where the issue leaves it to the simulator."""
 
 
 def _widen(node: Any) -> Any:

@@ -5,6 +5,10 @@ other way round. Each vendor operation returns an Outcome: its Status (OK, or wh
 order the vendor checks: credentials, v2 access, injected fault, hash, bill, state, price, points) and its facts
 under the domain's own names (bill_id, short_url, state, pay_type, num, ...). Each version's wire module
 (wire_v1.py, wire_v2.py) turns an Outcome into that version's code, text and field names.
+
+Time (approval and cancel stamps, expiry) comes from the clock it is given: the simulator's simulated clock. Paying
+(pay, payable) is the customer's side: the pay route, Simulator.pay and the bill page all go through it, with the
+test cards and the installment rule of cards.py.
 """
 
 from __future__ import annotations
@@ -15,16 +19,18 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from . import cards
 from .bodies import CARD_ISSUERS, TALK, Auth, BillRequest, Fault, Payment, PointsRequest, PricedRequest, SendRequest
+from .clock import KST as KST
+from .clock import kst_now as kst_now
 from .contract import V1, V2
 from .hashing import expected_hash
 from .points import TALK_POINTS, Points
 
-KST = timezone(timedelta(hours=9), "KST")
 SUCCESS = "0000"
 """Success, in both API versions."""
 
@@ -76,11 +82,20 @@ CASH_SELF_ISSUANCE = "0100001234"
 TIMESTAMP = "%Y%m%d%H%M%S"
 CHARGE_PATH = "/_sim/points"
 """Where a balance's chargeUrl points: the control route that shows the balances (POST there tops them up)."""
-
-
-def kst_now() -> datetime:
-    """The current time in Korea (UTC+9), as the vendor stamps it."""
-    return datetime.now(KST)
+EXPIRED_READS = ("W", "D")
+"""What a read answers for an unpaid bill past its expire_dt (open point): still W (the default), or D."""
+REASONS: dict[str, tuple[str, str]] = {
+    "unknown": ("청구서를 찾을 수 없습니다", "no such bill"),
+    "paid": ("이미 결제된 청구서입니다", "already paid"),
+    "cancelled": ("결제가 취소된 청구서입니다", "its payment was cancelled"),
+    "destroyed": ("파기된 청구서입니다", "destroyed"),
+    "expired": ("결제 기한이 지난 청구서입니다", "its last day to pay has passed"),
+    "declined": ("카드 승인이 거절되었습니다", "the card was declined"),
+    "installments": ("선택할 수 없는 할부 개월입니다", "installments not allowed"),
+    "card": ("카드 번호가 올바르지 않습니다", "not a card number"),
+}
+"""Why a bill cannot be paid (payable(), NotPayableError.reason): the code -> (Korean, English), for pages."""
+STATE_REASONS = {"F": "paid", "C": "cancelled", "D": "destroyed"}
 
 
 def refused(status: Status, **facts: str) -> Outcome:
@@ -131,9 +146,18 @@ SANDBOX_CREDENTIALS = Credentials(
 class UnknownBillError(LookupError):
     """No bill with that id (control routes: HTTP 404)."""
 
+    reason = "unknown"
+    status = 404
+
 
 class NotPayableError(Exception):
-    """The bill cannot be paid now (control routes: HTTP 409)."""
+    """The bill cannot be paid as asked; nothing changed. reason: a REASONS code; status: the control route's HTTP
+    status (409 for the bill's state or expiry, 402 for a declined card, 400 for installments or a card number)."""
+
+    def __init__(self, reason: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
 
 
 @dataclass(slots=True)
@@ -157,9 +181,17 @@ class Bill:
     has_phone: bool = True
     page_redirect_url: str | None = None
     """Where the payer lands after paying (v2)."""
+    bill_issuer: str | None = None
+    """Who the bill is from, as the send named it (the bill page shows it)."""
+    message: str | None = None
+    """The send's text to the customer (the bill page shows it)."""
     cancel_reason: str | None = None
     points_charged: int = 0
     """Points its send and resends cost (v2 calls only)."""
+
+    def expired(self, now: datetime) -> bool:
+        """Unpaid and past the end of its expire_dt in Korea (valid until that midnight, KST)."""
+        return self.state == "W" and self.expire_dt is not None and now.astimezone(KST).date() > self.expire_dt
 
     def facts(self) -> Facts:
         """The state and the approval facts a read shows for it (a paid bill's approval; a cancelled bill's cancel)."""
@@ -199,9 +231,13 @@ class Ledger:
         *,
         clock: Callable[[], datetime] = kst_now,
         points: Points | None = None,
+        expired_read: str = "W",
     ) -> None:
+        if expired_read not in EXPIRED_READS:
+            raise ValueError(f"expired_read must be one of {', '.join(EXPIRED_READS)}")
         self._credentials = credentials
         self._clock = clock
+        self._expired_read = expired_read
         self._points = Points() if points is None else points
         self._lock = threading.Lock()
         self._bills: dict[str, Bill] = {}
@@ -225,6 +261,14 @@ class Ledger:
 
     def _now(self) -> datetime:
         return self._clock().astimezone(KST)
+
+    def _state(self, bill: Bill, now: datetime) -> str:
+        """The state vendor operations see: an expired unpaid bill reads as expired_read (W, or D)."""
+        return self._expired_read if bill.expired(now) else bill.state
+
+    def _facts(self, bill: Bill) -> Facts:
+        """What a read shows: the bill's facts, under the state vendor operations see."""
+        return {**bill.facts(), "state": self._state(bill, self._now())}
 
     def _approval_number(self) -> str:
         return f"{next(self._approval_numbers) % 100_000_000:08d}"
@@ -260,6 +304,8 @@ class Ledger:
                 send_type=request.send_type,
                 has_phone=request.phone is not None,
                 page_redirect_url=request.page_redirect_url,
+                bill_issuer=request.bill_issuer,
+                message=request.message,
                 points_charged=cost,
             )
             self._points.charge(merchant, cost)
@@ -274,7 +320,7 @@ class Ledger:
             bill = self._bills.get(request.bill_id)
             if bill is None:
                 return refused(Status.UNKNOWN_BILL)
-            return Outcome(Status.OK, {"bill_id": bill.bill_id, **bill.facts()})
+            return Outcome(Status.OK, {"bill_id": bill.bill_id, **self._facts(bill)})
 
     def _acted_on(self, operation: str, request: BillRequest | PricedRequest) -> Bill | Outcome:
         """The bill the operation may change, or the answer refusing it, in the vendor's order of checks."""
@@ -288,8 +334,9 @@ class Ledger:
         bill = self._bills.get(request.bill_id)
         if bill is None:
             return refused(Status.UNKNOWN_BILL)
-        if bill.state != ACTS_ON[operation]:
-            return refused(Status.STATE, state=bill.state)
+        state = self._state(bill, self._now())
+        if state != ACTS_ON[operation]:
+            return refused(Status.STATE, state=state)
         if isinstance(request, PricedRequest) and int(request.price) != int(bill.price):
             return refused(Status.PRICE)
         return bill
@@ -354,18 +401,45 @@ class Ledger:
             balance = self._points.balance(request.merchant)
             return Outcome(Status.OK, {"balance": str(balance), "charge_url": f"{site}{CHARGE_PATH}"})
 
+    def payable(self, bill_id: str) -> str | None:
+        """None when the bill can be paid now, else why not: "unknown", or a REASONS code of its state or expiry."""
+        with self._lock:
+            bill = self._bills.get(bill_id)
+            if bill is None:
+                return "unknown"
+            error = self._unpayable(bill)
+            return None if error is None else error.reason
+
+    def _unpayable(self, bill: Bill) -> NotPayableError | None:
+        """Why the bill cannot be paid at all now (its state, its expiry), or None."""
+        if bill.state != "W":
+            return NotPayableError(STATE_REASONS[bill.state], f"bill is {bill.state}, not unpaid")
+        if bill.expired(self._now()):
+            assert bill.expire_dt is not None
+            return NotPayableError(
+                "expired", f"bill expired: its last day to pay, {bill.expire_dt.isoformat()}, has passed in Korea"
+            )
+        return None
+
     def pay(self, bill_id: str, payment: Payment) -> Paid:
-        """The customer pays: W → F with the approval facts filled; raises for unknown or unpayable bills."""
+        """The customer pays: W → F with the approval facts filled. Raises UnknownBillError, or NotPayableError (its
+        reason and status say why) for a bill that cannot be paid now, a card number that is none, installments
+        the amount does not allow, or a declined card; then nothing changes."""
         with self._lock:
             bill = self._bills.get(bill_id)
             if bill is None:
                 raise UnknownBillError(bill_id)
-            if bill.state != "W":
-                raise NotPayableError(f"bill is {bill.state}, not unpaid")
+            unpayable = self._unpayable(bill)
+            if unpayable is not None:
+                raise unpayable
+            digits = _card(payment)
+            _check_installments(int(bill.price), payment.installment_months)
+            declined = None if digits is None else cards.decline(digits)
+            if declined is not None:
+                korean, english = declined
+                raise NotPayableError("declined", f"card declined: {korean} ({english})", 402)
             now = self._now()
-            if bill.expire_dt is not None and now.date() > bill.expire_dt:
-                raise NotPayableError(f"bill expired after {bill.expire_dt.isoformat()}")
-            bill.approval = self._approval(bill.price, payment, now)
+            bill.approval = self._approval(bill.price, payment, now, digits)
             bill.state = "F"
             return Paid(
                 bill_id=bill.bill_id,
@@ -375,7 +449,7 @@ class Ledger:
                 facts=bill.facts(),
             )
 
-    def _approval(self, price: str, payment: Payment, now: datetime) -> Facts:
+    def _approval(self, price: str, payment: Payment, now: datetime, card: str | None) -> Facts:
         number = self._approval_number()
         stamp = now.strftime(TIMESTAMP)
         facts = {
@@ -396,7 +470,7 @@ class Ledger:
         facts |= {
             "issuer": payment.card_issuer,
             "issuer_cd": issuer_cd,
-            "issuer_num": f"{bin6[:4]}-{bin6[4:]}**-****-{number[-4:]}",
+            "issuer_num": f"{bin6[:4]}-{bin6[4:]}**-****-{number[-4:]}" if card is None else cards.masked(card),
             "acquirer_cd": issuer_cd,
             "acquirer_nm": payment.card_issuer,
             "card_type": "신용",
@@ -421,21 +495,24 @@ class Ledger:
 
         The approval facts carry v1's appr_ prefix, as they always have. A bill sent over v2 shows the version, its
         sendType, pageRedirectUrl, cancel reason and the points it cost too; a bill sent over v1 shows the layout of
-        0.3 (no `api`), plus `cancel_reason` once a v2 cancel gave it one.
+        0.3 (no `api`), plus `cancel_reason` once a v2 cancel gave it one. Either shows the bill_issuer and message
+        its send gave, if any (what the bill page shows the customer).
         """
         with self._lock:
             bill = self._bills.get(bill_id)
             if bill is None:
                 return None
             appr = {f"appr_{name}": value for name, value in bill.facts().items() if name != "state"}
+            now = self._now()
             view: dict[str, object] = {
                 "bill_id": bill.bill_id,
-                "state": bill.state,
+                "state": self._state(bill, now),
                 "price": bill.price,
                 "product_nm": bill.product_nm,
                 "callback_url": bill.callback_url,
                 "short_url": bill.short_url,
                 "expire_dt": bill.expire_dt.isoformat() if bill.expire_dt else None,
+                "expired": bill.expired(now),
                 "messages_sent": bill.messages_sent,
                 **appr,
             }
@@ -448,6 +525,8 @@ class Ledger:
                 }
             if bill.api == V2 or bill.cancel_reason is not None:
                 view["cancel_reason"] = bill.cancel_reason
+            texts = {"bill_issuer": bill.bill_issuer, "message": bill.message}
+            view |= {name: text for name, text in texts.items() if text is not None}
             return view
 
     def inject(self, fault: Fault) -> int:
@@ -475,3 +554,25 @@ class Ledger:
             self._bills.clear()
             self._faults.clear()
             self._points.reset()
+
+
+def _card(payment: Payment) -> str | None:
+    """The card number's digits, or None when the payment names no card (NotPayableError "card" if malformed)."""
+    if payment.card is None:
+        return None
+    try:
+        return cards.card_digits(payment.card)
+    except ValueError as exc:
+        raise NotPayableError("card", str(exc), 400) from None
+
+
+def _check_installments(price: int, months: int) -> None:
+    """Months the amount allows: 0 (일시불), or 2 to 12 from 50,000 won (NotPayableError "installments")."""
+    options = cards.installment_options(price)
+    if months in options:
+        return
+    if price < cards.INSTALLMENT_MIN_PRICE and months:
+        why = f"installments need an amount of {cards.INSTALLMENT_MIN_PRICE} won or more (this bill is {price} won)"
+    else:
+        why = f"must be 0 (일시불) or 2 to {cards.MAX_INSTALLMENT_MONTHS} months"
+    raise NotPayableError("installments", f"installment_months: {why}", 400)

@@ -1,34 +1,40 @@
 """The simulator: the vendor routes of v1 (/if/bill/*) and v2 (/bill, /bill/*, /read/*), each also under /partner, and
 the control routes (/_sim/*), served over a socket or in-process.
 
-Routing, guards and the request log only; the bill rules live in ledger.py (one ledger for both versions), the
-points in points.py, the request rules in the contracts (contract.py, fidelity.py), each version's field names,
-envelope and codes in wire_v1.py and wire_v2.py, callbacks in delivery.py, the socket in httpserver.py, the httpx
-seam in transport.py.
+Routing, guards, the request log and what the journal records (journal.py keeps it) only; the bill rules live in
+ledger.py (one ledger for both versions), the points in points.py, the request rules in the contracts (contract.py,
+fidelity.py), each version's field names, envelope and codes in wire_v1.py and wire_v2.py, callbacks in delivery.py,
+the payer's bill page at the short URL in page.py, the socket in httpserver.py, the httpx seam in transport.py.
 """
 
 from __future__ import annotations
 
-import html
+import copy
 import ipaddress
 import logging
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import metadata
 from types import TracebackType
 from typing import Self
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
-from . import bodies, contract, fidelity, wire_v1, wire_v2
-from .bodies import CALLBACK_CASES, PointsRequest, PricedRequest, SendRequest, VendorRequest
+from . import bodies, contract, fidelity, page, wire_v1, wire_v2
+from .bodies import CALLBACK_CASES, Payment, PointsRequest, PricedRequest, SendRequest, VendorRequest
+from .clock import Clock
 from .contract import PARTNER_PREFIX, V1, V2, BodyError
 from .delivery import CallbackTransport, Deliveries, is_loopback
 from .httpserver import HttpServer
-from .ledger import SANDBOX_CREDENTIALS, STATE_NAMES, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
-from .messages import HTML_TYPE, Request, Response, error_response, json_response
+from .journal import DEFAULT_LIMIT, Journal, bill_id_of, error_text, masked
+from .journal import query as journal_query
+from .ledger import SANDBOX_CREDENTIALS, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
+from .messages import Request, Response, error_response, json_response
 from .points import DEFAULT_BALANCE, MERCHANT, Points
 from .transport import AsyncSimulatorTransport, SimulatorTransport
 from .wire_v2 import Drifts
@@ -54,17 +60,32 @@ class Route:
     pattern: re.Pattern[str]
     methods: tuple[str, ...]
     blocks: bool = False
+    name: str = ""
+    """The operation the request journal files it under (pay, faults, ...); "" for the path after /_sim/."""
 
 
-BILLS = Route(re.compile(r"/_sim/bills"), ("GET", "HEAD"))
-BILL = Route(re.compile(rf"/_sim/bills/{_ID}"), ("GET", "HEAD"))
-PAY = Route(re.compile(rf"/_sim/bills/{_ID}/pay"), ("POST",), blocks=True)
-REDELIVER = Route(re.compile(rf"/_sim/bills/{_ID}/redeliver"), ("POST",), blocks=True)
-PAGE = Route(re.compile(rf"/_sim/b/{_ID}"), ("GET", "HEAD"))
-RESET = Route(re.compile(r"/_sim/reset"), ("POST",))
-FAULTS = Route(re.compile(r"/_sim/faults"), ("POST",))
-POINTS = Route(re.compile(r"/_sim/points"), ("GET", "HEAD", "POST"))
-CONTROL = (BILLS, BILL, PAY, REDELIVER, PAGE, RESET, FAULTS, POINTS)
+BILLS = Route(re.compile(r"/_sim/bills"), ("GET", "HEAD"), name="bills")
+BILL = Route(re.compile(rf"/_sim/bills/{_ID}"), ("GET", "HEAD"), name="bill")
+PAY = Route(re.compile(rf"/_sim/bills/{_ID}/pay"), ("POST",), blocks=True, name="pay")
+REDELIVER = Route(re.compile(rf"/_sim/bills/{_ID}/redeliver"), ("POST",), blocks=True, name="redeliver")
+PAGE = Route(re.compile(rf"/_sim/b/{_ID}"), ("GET", "HEAD", "POST"), blocks=True, name="page")
+"""The bill page (page.py): GET shows it, its form POSTs here to pay (and may wait on the approval's receiver)."""
+RESET = Route(re.compile(r"/_sim/reset"), ("POST",), name="reset")
+FAULTS = Route(re.compile(r"/_sim/faults"), ("POST",), name="faults")
+POINTS = Route(re.compile(r"/_sim/points"), ("GET", "HEAD", "POST"), name="points")
+REQUESTS = Route(re.compile(r"/_sim/requests"), ("GET", "HEAD"), name="requests")
+HEALTH = Route(re.compile(r"/_sim/health"), ("GET", "HEAD"), name="health")
+CLOCK = Route(re.compile(r"/_sim/clock"), ("GET", "HEAD", "POST"), blocks=True, name="clock")
+CONTROL = (BILLS, BILL, PAY, REDELIVER, PAGE, RESET, FAULTS, POINTS, REQUESTS, HEALTH, CLOCK)
+
+
+@cache
+def distribution_version() -> str:
+    """The installed distribution's version, for the health answer; "unknown" when run from a bare checkout."""
+    try:
+        return metadata.version("payssam")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def vendor_routes() -> dict[str, tuple[str, str]]:
@@ -124,11 +145,17 @@ def _local_target(target: str) -> bool:
 
 @dataclass(slots=True)
 class _Answer:
-    """A response and what the request log says about it."""
+    """A response and what the request log and the journal say about it."""
 
     response: Response
     bill_id: str | None = None
     code: str | None = None
+    api: str | None = None
+    operation: str | None = None
+    body: dict[str, object] | None = None
+    """The request body, masked (journal.masked), when it was a JSON object and the journal keeps entries."""
+    journaled: bool = True
+    """False for a reset, which starts the journal afresh (and a GET or HEAD under /_sim/ is never journaled)."""
 
 
 class Simulator:
@@ -146,6 +173,14 @@ class Simulator:
     merchant_points, the balances to start from; v2_drifts, answer drifts to switch on (wire_v2.DRIFTS names:
     msg, shortURL, data.data, top-level, numeric-apprPrice). Credentials(v2=False) is a key not enabled for v2.
     strict also makes a v2 bill's approval need v1's exact acknowledgement.
+
+    journal_limit: how many answered requests the journal keeps (requests(), GET /_sim/requests), the oldest
+    dropped past it; 0 keeps none.
+
+    Time: `clock` (clock.Clock) runs with real time from clock_start (an aware datetime; None: now) and only moves
+    forward (clock.advance(), clock.set(), POST /_sim/clock), making the callback retries it passes on the way.
+    Approval and cancel times and expiry follow it. A bill past its expire_dt cannot be paid; what a read answers
+    for it is open: expired_read "W" (still unpaid, the default) or "D" (as destroyed).
     """
 
     def __init__(
@@ -167,6 +202,9 @@ class Simulator:
         partner_points: int = DEFAULT_BALANCE,
         merchant_points: int = DEFAULT_BALANCE,
         v2_drifts: Iterable[str] = (),
+        journal_limit: int = DEFAULT_LIMIT,
+        clock_start: datetime | None = None,
+        expired_read: str = "W",
     ) -> None:
         if not 0 <= port <= MAX_PORT:
             raise ValueError(f"port must be between 0 and {MAX_PORT}")
@@ -194,14 +232,20 @@ class Simulator:
         self._rules = {
             api: contract.request_rules(api) if strict else fidelity.lenient_rules(api) for api in contract.APIS
         }
-        self._ledger = Ledger(credentials, points=points)
+        self.clock = Clock(clock_start)
+        """The simulated time: now(), advance(), set()."""
+        self._ledger = Ledger(credentials, points=points, clock=self.clock.now, expired_read=expired_read)
         self._deliveries = Deliveries(
             retry_interval=callback_retry_interval,
             retries=callback_retries,
             timeout=callback_timeout,
             transport=callback_transport,
+            clock=self.clock,
         )
         self._vendor = vendor_routes()
+        self._bill_page = page.BillPage(self)
+        self._journal = Journal(journal_limit, now=self.clock.now)
+        self._made = time.monotonic()
         self._server: HttpServer | None = None
         self._bound_port = 0
 
@@ -271,6 +315,57 @@ class Simulator:
         """The routes as an async httpx transport; routes that call a receiver run in a worker thread."""
         return AsyncSimulatorTransport(self.handle, self.blocks)
 
+    # ------------------------------------------------------------------ journal, readiness, reset
+
+    def requests(
+        self,
+        bill_id: str | None = None,
+        operation: str | None = None,
+        *,
+        api: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, object]]:
+        """The request journal (GET /_sim/requests), oldest first, masked: the entries matching every filter given,
+        only the newest `limit` of them with limit. Control routes are filed under their name (pay, faults, ...)
+        with api None; what only looks (a GET or HEAD under /_sim/) and a reset are not journaled."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must not be negative")
+        entries = self._journal.entries(bill_id=bill_id, operation=operation, api=api, limit=limit)
+        return copy.deepcopy(entries)  # the caller's to change: the journal's own bodies stay as recorded
+
+    @property
+    def dropped_requests(self) -> int:
+        """Journal entries dropped for journal_limit since the last reset."""
+        return self._journal.dropped
+
+    def health(self) -> dict[str, object]:
+        """What GET /_sim/health answers once the simulator serves: ok, its version and a few counts, no secrets."""
+        return {
+            "status": "ok",
+            "simulator": "payssam_sim",
+            "version": distribution_version(),
+            "apis": list(contract.APIS),
+            "uptime_seconds": round(time.monotonic() - self._made, 3),
+            "time": self.clock.now().isoformat(timespec="milliseconds"),
+            "bills": len(self._ledger.bill_ids()),
+            "requests": len(self._journal),
+            "requests_dropped": self._journal.dropped,
+        }
+
+    def reset(self) -> None:
+        """POST /_sim/reset: forget every bill, delivery, pending fault and journal entry; the point balances and the
+        clock back to where they started. Approval and journal sequence numbers keep counting, so they stay unique."""
+        self._ledger.reset()
+        self._deliveries.reset()
+        self.clock.reset()
+        self._journal.clear()
+
+    def inject_fault(self, operation: str, code: str, count: int = 1) -> int:
+        """POST /_sim/faults: the next `count` calls of operation answer code (four digits hit v1 calls, a text code
+        v2's); returns how many are pending for them. ValueError names what is wrong."""
+        fault = bodies.fault({"operation": operation, "code": code, "count": count})
+        return self._ledger.inject(fault)
+
     # ------------------------------------------------------------------ routing
 
     def blocks(self, method: str, target: str) -> bool:
@@ -279,7 +374,8 @@ class Simulator:
         return parts is not None and any(route.blocks and route.pattern.fullmatch(parts.path) for route in CONTROL)
 
     def handle(self, request: Request) -> Response:
-        """Answer one request and log one line for it (method, path, bill_id, code or status, milliseconds)."""
+        """Answer one request, log one line for it (method, path, bill_id, code or status, milliseconds) and, unless
+        it only looked (a GET or HEAD under /_sim/) or was a reset, add it to the journal."""
         started = time.perf_counter()
         parts = _split(request.target)
         path = "-" if parts is None else parts.path
@@ -300,34 +396,60 @@ class Simulator:
             outcome,
             (time.perf_counter() - started) * 1000,
         )
+        looks = request.method in ("GET", "HEAD") and path.startswith(SIM_PREFIX)
+        if answer.journaled and not looks:
+            response = answer.response
+            self._journal.record(
+                request.method,
+                path,
+                api=answer.api,
+                operation=answer.operation,
+                bill_id=answer.bill_id,
+                status=response.status,
+                code=answer.code,
+                body=answer.body,
+                error=error_text(response) if response.status >= 400 else None,
+            )
         return answer.response
 
     def _route(self, request: Request, path: str) -> _Answer:
         if path in self._vendor:
             if request.method != "POST":
-                return _Answer(error_response(405, f"{path} answers POST only", (("Allow", "POST"),)))
+                api, operation = self._vendor[path]
+                wrong = error_response(405, f"{path} answers POST only", (("Allow", "POST"),))
+                return _Answer(wrong, api=api, operation=operation)
             return self._vendor_call(request, path)
         for route in CONTROL:
             match = route.pattern.fullmatch(path)
             if match is None:
                 continue
             bill_id = match.group(1) if match.groups() else None
+            name = route.name or path.removeprefix(SIM_PREFIX)
             if request.method not in route.methods:
                 allow = ", ".join(route.methods)
-                return _Answer(error_response(405, f"{path} answers {allow} only", (("Allow", allow),)), bill_id)
-            refusal = self._guard(request)
+                wrong = error_response(405, f"{path} answers {allow} only", (("Allow", allow),))
+                return _Answer(wrong, bill_id, operation=name)
+            refusal = self._guard(request, route)
             if refusal is not None:
-                return _Answer(refusal, bill_id)
-            return _Answer(self._control(route, request, bill_id), bill_id)
+                return _Answer(refusal, bill_id, operation=name)
+            response = self._control(route, request, bill_id)
+            return _Answer(response, bill_id, operation=name, journaled=route is not RESET)
         return _Answer(error_response(404, f"no route for {request.method} {path}"))
 
-    def _guard(self, request: Request) -> Response | None:
-        """Control routes act only on requests a web page cannot forge: a loopback Host, and JSON on every POST."""
+    def _guard(self, request: Request, route: Route) -> Response | None:
+        """Control routes act only on requests a web page cannot forge: a loopback Host, and JSON on every POST.
+
+        The one exception is the bill page's own form (PAGE, form-encoded): still loopback only, and held by page.py
+        to its origin and its CSRF token before anything is paid.
+        """
         if not request.trusted and not (
             is_loopback_host(request.headers.get("host")) and _local_target(request.target)
         ):
             return error_response(403, "Host: control routes answer only to a loopback host name")
-        if request.method == "POST" and not bodies.is_json(request.headers.get("content-type")):
+        content_type = request.headers.get("content-type")
+        if route is PAGE and request.method == "POST" and page.is_form(content_type):
+            return None
+        if request.method == "POST" and not bodies.is_json(content_type):
             return error_response(403, "Content-Type: control routes take application/json only")
         return None
 
@@ -337,13 +459,15 @@ class Simulator:
         from it but the typed request."""
         api, operation = self._vendor[path]
         rules = self._rules[api][operation]
+        data = kept = None
         try:
             data = bodies.json_object(request.body, request.headers.get("content-type"))
+            kept = masked(data) if self._journal.enabled else None
             warnings = [] if self.strict else fidelity.relax(rules.schema, data)
             rules.check(data)
             typed = wire_v2.request(operation, data) if api == V2 else wire_v1.request(operation, data)
         except BodyError as exc:
-            return _Answer(error_response(400, str(exc)))
+            return _Answer(error_response(400, str(exc)), bill_id_of(data), api=api, operation=operation, body=kept)
         for warning in warnings:
             logger.warning("%s %s: %s", request.method, path, warning)
         outcome = self._act(operation, typed, request.site)
@@ -352,7 +476,7 @@ class Simulator:
         else:
             code, body = wire_v1.answer(operation, typed, outcome)
         bill_id = None if isinstance(typed, PointsRequest) else typed.bill_id
-        return _Answer(json_response(200, body), bill_id, code)
+        return _Answer(json_response(200, body), bill_id, code, api=api, operation=operation, body=kept)
 
     def _act(self, operation: str, request: VendorRequest, site: str) -> Outcome:
         """The ledger's action for a typed request, whichever version carried it."""
@@ -366,15 +490,20 @@ class Simulator:
         return ledger.read(request) if operation == "read" else ledger.resend(request)
 
     def _control(self, route: Route, request: Request, bill_id: str | None) -> Response:
-        """The /_sim/ routes: list, inspect, pay, redeliver, short URL page, reset, faults, points."""
+        """The /_sim/ routes: list, inspect, pay, redeliver, short URL page, reset, faults, points, journal, health."""
         if route is BILLS:
             return json_response(200, {"bills": [self._view(each) for each in self._ledger.bill_ids()]})
         if route is PAGE:
-            return self._page(str(bill_id))
+            return self._bill_page.handle(request, str(bill_id))
         if route is RESET:
-            self._ledger.reset()
-            self._deliveries.reset()
+            self.reset()
             return json_response(200, {"reset": True})
+        if route is REQUESTS:
+            return self._requests(request)
+        if route is HEALTH:
+            return json_response(200, self.health())
+        if route is CLOCK:
+            return self._clock(request)
         if route is FAULTS:
             return self._fault(request)
         if route is POINTS:
@@ -392,37 +521,106 @@ class Simulator:
         view = self._ledger.view(bill_id)
         if view is not None:
             view["callback"] = self._deliveries.view(bill_id)
+            view["callback_attempts"] = self._deliveries.attempts(bill_id)
         return view
 
-    def _pay(self, bill_id: str, request: Request) -> Response:
-        """W → F, then the approval callback's first attempt; retries are scheduled if it is not acknowledged.
+    # ------------------------------------------------------------------ paying, in Python and over HTTP
 
-        The approval takes the form of the version that sent the bill: v1's, or v2's in the case the body's
+    def bill(self, bill_id: str) -> dict[str, object] | None:
+        """The bill as GET /_sim/bills/{bill_id} shows it (state, price, expiry, approval, callback attempts; no
+        personal data), or None."""
+        return self._view(bill_id)
+
+    def payable(self, bill_id: str) -> str | None:
+        """None when the bill can be paid now, else why not: unknown, paid, cancelled, destroyed or expired
+        (ledger.REASONS has each in Korean and English)."""
+        return self._ledger.payable(bill_id)
+
+    def pay(
+        self,
+        bill_id: str,
+        *,
+        card: str | None = None,
+        installment_months: int = 0,
+        pay_type: str = "card",
+        callback_case: str | None = None,
+        delivery: str = "normal",
+        card_issuer: str | None = None,
+        cash_trader: str | None = None,
+        delivery_delay: float | timedelta | str | None = None,
+    ) -> dict[str, object]:
+        """The customer pays, as POST /_sim/bills/{bill_id}/pay with these members does; the same answer,
+        {"bill": <view>, "callback": <delivery>}. pay_type "card" is a card payment (CARD_VAN).
+
+        Raises UnknownBillError, NotPayableError (its reason and status say why; nothing changed), or ValueError
+        naming an argument that is wrong whatever the bill.
+        """
+        given: dict[str, object] = {
+            "pay_type": None if pay_type == "card" else pay_type,
+            "card": card,
+            "installment_months": installment_months or None,
+            "callback_case": callback_case,
+            "delivery": delivery,
+            "card_issuer": card_issuer,
+            "cash_trader": cash_trader,
+            "delivery_delay": delivery_delay,
+        }
+        payment = bodies.payment({name: value for name, value in given.items() if value is not None})
+        return self._paid(bill_id, payment)
+
+    def _paid(self, bill_id: str, payment: Payment) -> dict[str, object]:
+        """W → F, then the approval delivered as the payment asks (by default its first attempt now, retries on the
+        vendor's schedule if it is not acknowledged).
+
+        The approval takes the form of the version that sent the bill: v1's, or v2's in the case the payment's
         callback_case or else the simulator's v2_callback_case names. A v1 bill's approval is acknowledged only by
         v1's exact body; a v2 bill's by any `"code": "0000"`, or by v1's exact body under strict.
         """
-        try:
-            payment = bodies.payment(
-                bodies.json_object(request.body, request.headers.get("content-type"), optional=True)
-            )
-        except BodyError as exc:
-            return error_response(400, str(exc))
         if payment.callback_case is not None and self._ledger.api(bill_id) == V1:
-            return error_response(400, "callback_case: a bill sent over v1 gets its approval in v1's form")
-        try:
-            paid = self._ledger.pay(bill_id, payment)
-        except UnknownBillError:
-            return error_response(404, f"no bill {bill_id}")
-        except NotPayableError as exc:
-            return error_response(409, str(exc))
+            raise BodyError("callback_case", "a bill sent over v1 gets its approval in v1's form")
+        paid = self._ledger.pay(bill_id, payment)
         if paid.api == V2:
             case = payment.callback_case or self.v2_callback_case
             body = wire_v2.approval(paid, case, self.v2_drifts)
         else:
             body = wire_v1.approval(paid)
         exact = paid.api == V1 or self.strict
-        delivery = self._deliveries.deliver(paid.bill_id, paid.callback_url, body, exact=exact)
-        return json_response(200, {"bill": self._view(bill_id), "callback": delivery})
+        delivery = self._deliveries.deliver(
+            paid.bill_id, paid.callback_url, body, exact=exact, delivery=payment.delivery, delay=payment.delivery_delay
+        )
+        return {"bill": self._view(bill_id), "callback": delivery}
+
+    def _pay(self, bill_id: str, request: Request) -> Response:
+        """POST /_sim/bills/{bill_id}/pay: the body (bodies.payment) paid through _paid; 400 for a bad body, 404,
+        409 for a bill that cannot be paid now, 402 for a declined card, 400 for months or a card number."""
+        try:
+            payment = bodies.payment(
+                bodies.json_object(request.body, request.headers.get("content-type"), optional=True)
+            )
+            return json_response(200, self._paid(bill_id, payment))
+        except BodyError as exc:
+            return error_response(400, str(exc))
+        except UnknownBillError:
+            return error_response(404, f"no bill {bill_id}")
+        except NotPayableError as exc:
+            return error_response(exc.status, str(exc))
+
+    def _clock(self, request: Request) -> Response:
+        """GET: the simulated now. POST `{"advance": seconds or "PT25H"}` or `{"set": "2026-12-31T23:59:59+09:00"}`
+        (an offset is required): move it forward, making the callback retries that fall due on the way; the new
+        now. Going back is refused (400); a callback receiver moving it while it moves, 409."""
+        if request.method == "POST":
+            try:
+                move = bodies.clock(bodies.json_object(request.body, request.headers.get("content-type")))
+                if isinstance(move, timedelta):
+                    self.clock.advance(move)
+                else:
+                    self.clock.set(move)
+            except ValueError as exc:
+                return error_response(400, str(exc))
+            except RuntimeError as exc:
+                return error_response(409, str(exc))
+        return json_response(200, {"now": self.clock.now().isoformat(timespec="milliseconds")})
 
     def _redeliver(self, bill_id: str) -> Response:
         """The approval once more, now, as PaySsam does when it never saw the acknowledgement."""
@@ -459,18 +657,15 @@ class Simulator:
                 self._ledger.set_points(setting.merchant, setting.balance)
         return json_response(200, self._ledger.points())
 
-    def _page(self, bill_id: str) -> Response:
-        """The short URL's target: a tiny page saying the bill's state."""
-        view = self._ledger.view(bill_id)
-        if view is None:
-            return Response(404, b"<!doctype html><title>Not found</title><p>No such bill.</p>\n", HTML_TYPE)
-        state = str(view["state"])
-        page = (
-            '<!doctype html>\n<html lang="ko"><meta charset="utf-8">'
-            f"<title>PaySsam simulator: bill {html.escape(bill_id)}</title>\n"
-            f"<h1>Bill {html.escape(bill_id)}</h1>\n"
-            f"<p>{html.escape(str(view['product_nm']))}: {html.escape(str(view['price']))} won</p>\n"
-            f'<p>State: <strong id="state">{state}</strong> ({STATE_NAMES.get(state, "unknown")})</p>\n'
-            "<p>Local PaySsam simulator for tests and rehearsals; not the vendor.</p>\n</html>\n"
+    def _requests(self, request: Request) -> Response:
+        """GET /_sim/requests?bill_id=&operation=&api=&limit=: the journal's entries, oldest first, and how many
+        were dropped; an unknown or repeated filter, an unknown api or a limit that is not a count is HTTP 400."""
+        parts = _split(request.target)
+        try:
+            asked = journal_query(parts.query if parts is not None else "")
+        except BodyError as exc:
+            return error_response(400, str(exc))
+        entries = self._journal.entries(
+            bill_id=asked.bill_id, operation=asked.operation, api=asked.api, limit=asked.limit
         )
-        return Response(200, page.encode("utf-8"), HTML_TYPE)
+        return json_response(200, {"requests": entries, "dropped": self._journal.dropped})
