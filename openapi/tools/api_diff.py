@@ -35,14 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contract_diff
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {"payssam": "wrapper", "payssam_sim": "mock"}
+PACKAGES = {"payssam": "wrapper", "payssam_sim": "mock", "payssam_pytest": "mock"}
 """Each shipped package with a public surface, and where its source lives."""
 CONTRACTS = ("openapi/payssam-v1.json", "openapi/payssam-v2.json")
 """The bundled contracts (those that exist at a version are recorded)."""
 RELEASES = ROOT / "releases"
 VERSION_FILE = ROOT / "wrapper" / "payssam" / "_version.py"
-PUBLIC_MODULES = {"payssam": ("redaction",)}
-"""Modules the README names for direct use (mask_phone, mask_name); everything else is reached through the package."""
+PUBLIC_MODULES = {"payssam": ("redaction",), "payssam_sim": ("cards",), "payssam_pytest": ("approvals",)}
+"""Modules the README names for direct use (mask_phone, mask_name; the test cards; the plugin's Approvals); everything
+else is reached through the package."""
 
 Surface = dict[str, dict[str, Any]]
 

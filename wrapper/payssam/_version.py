@@ -1,3 +1,3 @@
 """The distribution's version, read by the build backend."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
