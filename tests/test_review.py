@@ -3,14 +3,21 @@
 main() runs in-process. Against a simulator this test starts (Simulator on a free loopback port, given as
 --base-url), each BILL-ID the command prints is looked up in that simulator's ledger; against the simulator the
 command starts itself, its process must be gone afterwards. A sandbox-like run (--no-autopay, or the target not
-recognised as a simulator) waits for a payment that, here, nobody or a helper thread makes.
+recognised as a simulator) waits for a payment that, here, nobody or a helper thread makes. Signals are sent to
+the command run as a process of its own (in a session of its own, so they reach nothing else), stopped by PID.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import select
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +25,12 @@ from typing import Any
 import httpx
 import pytest
 
-from payssam import _review_payers, _review_sim, cli
+from payssam import _review, _review_payers, _review_sim, cli
 from payssam._env import ENV_API_VERSION, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from payssam_sim import Credentials, Simulator
 
-from kit import MEMBER, MERCHANT, free_port
+from kit import MEMBER, MERCHANT, PROXY_VARIABLES, free_port, wait_for
+from processes import stop
 
 SECRET_KEY = "REVIEW-KEY-7f3a9c1e"
 """A distinctive apikey: it must never appear in anything the command prints."""
@@ -304,3 +312,210 @@ def test_help_lists_review_and_says_where_it_runs(capsys: pytest.CaptureFixture[
     words = " ".join(out.split())  # argparse wraps to the terminal's width
     assert "PAYSSAM_BASE_URL is not read" in words
     assert "--timeout-pay SECONDS" in words
+
+
+# --------------------------------------------------------------------------- stopping: signals, a silent target
+
+PROCESS_WAIT = 120.0
+"""Seconds a review run as a process may take to reach a step or to end: a bound for hangs, never a measurement."""
+SIGINT_IGNORED = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "from payssam.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+"""The command as nohup or a shell's background job starts it: SIGINT ignored (the simulator it starts does not)."""
+
+
+def review_process(*argv: str, sigint_ignored: bool = False) -> subprocess.Popen[bytes]:
+    """`payssam review` as a process in a session of its own, without the partner's settings or a proxy."""
+    hidden = {*PROXY_VARIABLES}
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("PAYSSAM_")}
+    environment = {name: value for name, value in environment.items() if name not in hidden}
+    start = ["-c", SIGINT_IGNORED] if sigint_ignored else ["-m", "payssam"]
+    return subprocess.Popen(
+        [sys.executable, *start, "review", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+        start_new_session=True,
+    )
+
+
+def stderr_until(process: subprocess.Popen[bytes], marker: str) -> str:
+    """What the process wrote on stderr up to and including `marker` (failing after PROCESS_WAIT)."""
+    assert process.stderr is not None
+    fd = process.stderr.fileno()
+    deadline = time.monotonic() + PROCESS_WAIT
+    data = b""
+    while marker.encode() not in data:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, data.decode(errors="replace")
+        assert select.select([fd], [], [], remaining)[0], data.decode(errors="replace")
+        chunk = os.read(fd, 4096)
+        assert chunk, data.decode(errors="replace")
+        data += chunk
+    return data.decode("utf-8", errors="replace")
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("which", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_the_simulator_started_here(which: signal.Signals) -> None:
+    """What CI cancellation, timeout and docker stop send: handled as Ctrl-C is (exit 130), the simulator stopped."""
+    process = review_process("--no-autopay", "--timeout-pay", "600")
+    pid = 0
+    try:
+        err = stderr_until(process, "waiting for ")
+        pid = int(PID.search(err)[1])  # type: ignore[index]
+        process.send_signal(which)
+        out, rest = process.communicate(timeout=PROCESS_WAIT)
+        assert process.returncode == 130, rest
+        wait_for(lambda: gone(pid), timeout=30)
+        text = out.decode()
+        assert f"interrupted ({which.name})" in text
+        assert "not run: interrupted" in text
+    finally:
+        stop(process)
+        if pid and not gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_simulator_stopped_under_the_review_stops_the_flows() -> None:
+    """Started with SIGINT ignored, the review outlives a SIGINT to its process group; the simulator it started
+    does not: the review says the simulator stopped instead of running the other flows against a dead port."""
+    process = review_process("--no-autopay", "--timeout-pay", "600", sigint_ignored=True)
+    pid = 0
+    try:
+        err = stderr_until(process, "waiting for ")
+        pid = int(PID.search(err)[1])  # type: ignore[index]
+        os.killpg(process.pid, signal.SIGINT)
+        out, rest = process.communicate(timeout=PROCESS_WAIT)
+        assert process.returncode == 3, rest
+        assert "the simulator stopped (pid" in rest.decode()
+        text = out.decode()
+        found = rows(text)
+        assert found["payment approval"][1] == "NOT SHOWN"
+        assert text.count("not run: the simulator stopped") == 4
+        assert "no flow was shown: there is no summary for the vendor" in text
+        assert "[리허설]" not in text
+        assert gone(pid)
+    finally:
+        stop(process)
+        if pid and not gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_signal_ignored_at_start_stays_ignored() -> None:
+    """Under nohup SIGHUP is ignored: the review keeps ignoring it, takes SIGTERM, and gives both back after."""
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    term = signal.getsignal(signal.SIGTERM)
+    try:
+        with _review._TerminationsInterrupt():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (term, signal.SIG_IGN)
+        assert signal.getsignal(signal.SIGTERM) == term
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
+def test_a_loopback_port_nothing_listens_on_stops_before_the_flows(
+    capsys: pytest.CaptureFixture[str], environment: None
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    status, out, err = review(capsys, "--base-url", closed)
+    assert (status, out) == (3, "")
+    assert f"the target did not answer: nothing listens at {closed}" in err
+    status, out, _ = review(capsys, "--base-url", closed, "--json")
+    assert status == 3
+    assert '"type": "NoAnswer"' in out
+
+
+SANDBOX_LIKE = ("--phone", "01098765432", "--callback-url", "https://erp.example/payssam/approval")
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_a_target_that_refuses_stops_at_the_first_flow(
+    capsys: pytest.CaptureFixture[str], environment: None, monkeypatch: pytest.MonkeyPatch, json_flag: list[str]
+) -> None:
+    """A refusal the loopback probe did not see (it came after): the first send gets no answer, and the run stops."""
+    import json
+
+    monkeypatch.setattr(_review_sim, "nothing_listens", lambda base_url: False)
+    closed = f"http://127.0.0.1:{free_port()}"
+    status, out, err = review(capsys, "--base-url", closed, *SANDBOX_LIKE, *json_flag)
+    assert status == 3, err
+    assert f"the target did not answer ({closed}): the flows stop here" in err
+    assert "[2/5]" not in err
+    if json_flag:
+        data = json.loads(out)
+        assert data["summary"] is None
+        assert data["stopped"] == f"the target did not answer ({closed})"
+        assert [flow["result"] for flow in data["flows"]] == ["not shown"] * 5
+        return
+    found = rows(out)
+    assert {result for _, result in found.values()} == {"NOT SHOWN"}
+    assert out.count(f"not run: the target did not answer ({closed})") == 4
+    assert "no flow was shown: there is no summary for the vendor" in out
+    assert "[결제선생 연동 검수 결과]" not in out
+    assert "Review flows, API" not in out
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers them (held open until the test ends)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)  # so the accepting thread sees `stopping` soon
+    stopping = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        stopping.set()
+        thread.join(timeout=10)
+        server.close()
+        for connection in held:
+            connection.close()
+
+
+def test_a_target_that_never_answers_stops_at_the_first_flow(
+    capsys: pytest.CaptureFixture[str], environment: None, monkeypatch: pytest.MonkeyPatch, silent_port: int
+) -> None:
+    """The send times out and its read-back too: no answer at all, so no other flow waits out its own timeouts."""
+    monkeypatch.setattr(_review_sim, "is_simulator", lambda base_url: False)
+    silent = f"http://127.0.0.1:{silent_port}"
+    status, out, err = review(capsys, "--base-url", silent, *SANDBOX_LIKE, "--timeout", "0.5")
+    assert status == 3, err
+    found = rows(out)
+    assert found["payment approval"][1] == "NOT SHOWN"
+    assert "TransportTimeoutError" in out
+    assert out.count(f"not run: the target did not answer ({silent})") == 4
+    assert "no flow was shown: there is no summary for the vendor" in out
+
+
+def test_a_simulator_given_without_settings_says_which_to_set(
+    capsys: pytest.CaptureFixture[str], environment: None, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (ENV_APIKEY, ENV_MEMBER, ENV_MERCHANT):
+        monkeypatch.delenv(name)
+    status, out, err = review(capsys, "--base-url", sim.base_url)
+    assert (status, out) == (2, "")
+    assert "apikey, member, merchant are not set" in err
+    assert "accepts the public sandbox credentials by default" in err
+    assert "TEST-API-KEY-TALK" not in err

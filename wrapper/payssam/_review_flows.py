@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ._callbacks import APPROVAL_ACK
 from ._cli_common import EXIT_API, EXIT_OK, error_status
-from ._errors import PaySsamError
+from ._errors import OutcomeUnknownError, PaySsamError, TransportError
 from ._ids import new_bill_id
 from ._states import BillState
 from ._validation import KST
@@ -62,10 +62,13 @@ class NotShown(Exception):
 @dataclass(slots=True)
 class Flow:
     """One flow and what it came to: shown (or, to_check, shown as far as this command can see), and what it showed
-    in English and in Korean; or why not, with its exit status."""
+    in English and in Korean; or why not, with its exit status. `sent`: the target answered the bill's send, the
+    flow's first request; `no_answer`: the flow ended on a request that got no answer at all."""
 
     name: str
     bill_id: str | None = None
+    sent: bool = False
+    no_answer: bool = False
     shown: bool = False
     to_check: bool = False
     showed: str = ""
@@ -129,6 +132,7 @@ def _send(ctx: Context, flow: Flow, number: int) -> tuple[str, str | None]:
         message=f"결제선생 연동 검수용 청구서입니다 ({flow.name_ko}).",
         expires_on=_today() + EXPIRES_IN,
     )
+    flow.sent = True
     ctx.say(f"send_bill {bill_id}, {won(ctx.price)} won -> short URL {sent.short_url or '-'}")
     return bill_id, sent.short_url
 
@@ -284,6 +288,16 @@ BODIES: dict[str, Callable[[Context, Flow], tuple[str, str]]] = {
 }
 
 
+def unanswered(exc: BaseException) -> bool:
+    """The call got no answer at all: refused, reset or timed out with nothing received (for a write left unknown,
+    the last failure it met was such); what a target that is not answering does."""
+    from ._review_sim import NoAnswer
+
+    if isinstance(exc, OutcomeUnknownError):
+        return isinstance(exc.__cause__, TransportError)
+    return isinstance(exc, TransportError | NoAnswer)
+
+
 def run(ctx: Context, flow: Flow) -> None:
     """Run one flow; any failure leaves it not shown, with why and its exit status (Ctrl-C goes on up)."""
     from ._review_sim import SimulatorError
@@ -297,7 +311,9 @@ def run(ctx: Context, flow: Flow) -> None:
         flow.why, flow.status = str(exc), exc.status
     except PaySsamError as exc:
         flow.why, flow.status = f"{type(exc).__name__}: {exc}", error_status(exc)
+        flow.no_answer = unanswered(exc)
     except SimulatorError as exc:
         flow.why, flow.status = str(exc), exc.status
+        flow.no_answer = unanswered(exc)
     flow.why = redact(flow.why, (ctx.phone, ctx.customer_name))
     ctx.say(f"not shown: {flow.why}")

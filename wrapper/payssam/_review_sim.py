@@ -11,6 +11,8 @@ import ipaddress
 import os
 import re
 import select
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,8 @@ READY_TIMEOUT = 60.0
 STOP_GRACE = 5.0
 CONTROL_TIMEOUT = 30.0
 """Seconds a control request may take: a payment waits on the approval callback's first attempt."""
+STOPPED_WAIT = 5.0
+"""Seconds to wait for the simulator started here to be seen stopped, once a request to it got no answer."""
 HEALTH_PATH = "/_sim/health"
 LISTENING = re.compile(r"payssam sim listening on (http://\S+)")
 INSTALL_HINT = "install it with: pip install 'payssam[mock]'"
@@ -45,6 +49,14 @@ class SimulatorError(Exception):
     def __init__(self, message: str, status: int = EXIT_LOCAL) -> None:
         self.status = status
         super().__init__(message)
+
+
+class NoAnswer(SimulatorError):
+    """No answer at all (refused, reset or timed out): to a control request (the simulator may have stopped), or
+    from a loopback --base-url nothing listens on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_FAILURE)
 
 
 def origin(base_url: str) -> str:
@@ -82,6 +94,32 @@ def is_simulator(base_url: str, timeout: float = 5.0) -> bool:
         return False
 
 
+def nothing_listens(base_url: str, timeout: float = 5.0) -> bool:
+    """A loopback base URL whose port refuses connections: nothing there can take a bill, so the review stops before
+    its flows. A remote host is never probed (a refusal there may be a passing network fault)."""
+    if not is_loopback(base_url):
+        return False
+    parts = urlsplit(base_url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname or HOST, port), timeout=timeout):
+            return False
+    except ConnectionRefusedError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def ended(status: int) -> str:
+    """A process's exit status as people read it: "exit status 0", or "killed by SIGKILL"."""
+    if status >= 0:
+        return f"exit status {status}"
+    try:
+        return f"killed by {signal.Signals(-status).name}"
+    except ValueError:
+        return f"killed by signal {-status}"
+
+
 class Control:
     """One simulator's control routes, played as the customer; loopback only, never through a proxy."""
 
@@ -98,12 +136,15 @@ class Control:
         return self._call("GET", f"/_sim/bills/{bill_id}")
 
     def _call(self, method: str, path: str) -> dict[str, Any]:
-        """One control request's JSON object; SimulatorError when it cannot be had (the simulator gone: status 3)."""
+        """One control request's JSON object; NoAnswer when it got no answer (the simulator gone: status 3),
+        SimulatorError when the answer is not the one expected."""
         try:
             answer = self._http.request(method, path, json={} if method == "POST" else None)
+        except httpx.TransportError as exc:
+            raise NoAnswer(f"{method} {path}: no answer from the simulator ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
             raise SimulatorError(
-                f"{method} {path}: no answer from the simulator ({type(exc).__name__})", EXIT_FAILURE
+                f"{method} {path}: an unreadable answer ({type(exc).__name__})", EXIT_FAILURE
             ) from None
         return self._json(answer, f"{method} {path}")
 
@@ -185,6 +226,17 @@ class SimulatorProcess:
             raise
         self.base_url = match[1]
         return self
+
+    def exited(self, wait: float = 0.0) -> int | None:
+        """Its exit status once it has stopped on its own (a signal sent to the whole process group, say), waiting
+        up to `wait` seconds for it; None while it runs."""
+        process = self._process
+        if process is None:
+            return None
+        try:
+            return process.wait(timeout=wait) if wait > 0 else process.poll()
+        except subprocess.TimeoutExpired:
+            return None
 
     def _why(self, status: int | None) -> str:
         """Why it did not start: the last lines it wrote on stderr, or its exit status."""
