@@ -404,3 +404,29 @@ def test_the_command_line_refuses_a_naive_start_or_another_read(argv: list[str],
         cli.build_parser().parse_args(argv)
     assert exited.value.code == 2
     assert argv[0] in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("move", "named"),
+    [
+        (lambda clock: clock.set("2026-12-31T00:00:00Z"), "set: must be an aware datetime"),
+        (lambda clock: clock.set(12345), "not int"),
+        (lambda clock: clock.set(None), "not NoneType"),
+        (lambda clock: clock.advance([60]), "advance: must be seconds"),
+        (lambda clock: clock.advance(None), "not NoneType"),
+    ],
+)
+def test_a_move_of_the_wrong_type_is_a_type_error_naming_what_is_expected(move: Any, named: str) -> None:
+    clock = Clock(NOON)
+    with pytest.raises(TypeError, match=named):
+        move(clock)
+    assert clock.now() < NOON + timedelta(hours=1)
+
+
+def test_a_start_of_the_wrong_type_is_a_type_error() -> None:
+    text: Any = "2027-01-15T12:00:00+09:00"
+    seconds: Any = 1_800_000_000
+    with pytest.raises(TypeError, match="start: must be an aware datetime"):
+        Clock(text)
+    with pytest.raises(TypeError, match="start: must be an aware datetime"):
+        Simulator(clock_start=seconds)

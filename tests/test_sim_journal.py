@@ -28,7 +28,18 @@ import pytest
 
 from payssam_sim import Credentials, Simulator
 from payssam_sim.cli import healthy
-from payssam_sim.journal import CUT, MASK, MAX_CHARS, MAX_LIMIT, MAX_TEXT, MAX_VALUES, mask_name, mask_phone, masked
+from payssam_sim.journal import (
+    CUT,
+    MASK,
+    MAX_CHARS,
+    MAX_LIMIT,
+    MAX_TEXT,
+    MAX_VALUES,
+    mask_name,
+    mask_phone,
+    mask_phones_in,
+    masked,
+)
 
 from kit import ROOT, free_port, sha256, wait_for
 
@@ -470,6 +481,59 @@ def test_masking_rules() -> None:
     }
 
 
+WIDE_PHONE = "\uff10\uff11\uff10\uff0d\uff19\uff18\uff17\uff16\uff0d\uff15\uff14\uff13\uff12"
+"""PHONE in full-width digits and hyphens, as a Korean input method may type it."""
+
+
+def test_a_phone_is_masked_by_value_under_any_name_and_inside_text(sim: Simulator, http: httpx.Client) -> None:
+    bill_id = new_id()
+    stray = {
+        **V1_AUTH,
+        "bill": PHONE,
+        "phoneNumber": "010-9876-5432",
+        "contacts": [{"tel": "010 9876 5432"}, WIDE_PHONE],
+        "note": f"연락처 {PHONE}, 국제 +82 10-9876-5432 로 주세요",
+        "bill_id": bill_id,
+        "price": "01012345",
+    }
+    assert http.post("/if/bill/send", json=stray).status_code == 400
+    (refused,) = sim.requests()
+    assert refused["body"] == {
+        **{name: MASK if name == "apikey" else value for name, value in V1_AUTH.items()},
+        "bill": "010****5432",
+        "phoneNumber": "010******5432",
+        "contacts": [{"tel": "010******5432"}, "\uff10\uff11\uff10******\uff15\uff14\uff13\uff12"],
+        "note": "연락처 010****5432, 국제 +82*********5432 로 주세요",
+        "bill_id": bill_id,
+        "price": "01012345",  # eight digits: not a phone
+    }
+    assert_clean(json.dumps(sim.requests(), ensure_ascii=False), [bill_id])
+
+
+def test_masking_by_value_keeps_what_is_not_a_phone() -> None:
+    kept = [
+        "1234567890S000000001",  # a bill id
+        "TM-20270115010123456789",  # a phone-like run inside longer digits
+        "010123456789",  # twelve digits
+        "0212345678",  # a Seoul landline: not 01x
+        "a1b2c3d4e5f6" * 5,  # a hash's hex
+    ]
+    for text in kept:
+        assert mask_phones_in(text) == text
+    assert mask_phones_in("01012345678") == "010****5678"
+    assert mask_phones_in("x011-123-4567y") == "x011*****4567y"
+    assert masked({"01098765432": "key"}) == {"010****5432": "key"}  # a member name is text too
+
+
+def test_a_phone_at_the_cut_of_a_long_text_is_masked_whole() -> None:
+    text = "가" * (MAX_TEXT - 5) + PHONE + "나" * 100
+    kept = masked({"message": text})["message"]
+    assert isinstance(kept, str)
+    assert kept.endswith(CUT)
+    assert "98765" not in kept
+    assert kept[MAX_TEXT - 5 :] == "010**" + CUT
+
+
 # --- reset, faults, health ----------------------------------------------------------------------------------------
 
 
@@ -734,3 +798,46 @@ def test_an_open_port_alone_is_not_ready(no_proxy: None) -> None:
         port = listener.getsockname()[1]
         assert not healthy(f"http://127.0.0.1:{port}", time.monotonic() + 0.5)
     assert not healthy(f"http://127.0.0.1:{free_port()}", time.monotonic() + 0.2)
+
+
+# --- a reset while a request is answered --------------------------------------------------------------------------
+
+
+def test_a_pay_overtaken_by_a_reset_answers_409_and_leaves_no_entry(make_sim: Callable[..., Simulator]) -> None:
+    """A pay whose receiver is still answering when POST /_sim/reset comes: a clear 409, and its entry (the request
+    began before the reset) is not journaled after it; what comes after the reset is."""
+    entered, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        entered.set()
+        assert release.wait(WAIT)
+        return httpx.Response(200, json={"code": "0000", "msg": "성공하였습니다."})
+
+    sim = make_sim(callback_transport=httpx.MockTransport(receiver), callback_timeout=WAIT)
+    answers: list[httpx.Response] = []
+
+    def pay(bill_id: str) -> None:
+        with httpx.Client(transport=sim.transport(), base_url=BASE_URL) as payer:
+            answers.append(payer.post(f"/_sim/bills/{bill_id}/pay", json={}))
+
+    with httpx.Client(transport=sim.transport(), base_url=BASE_URL) as http:
+        bill_id = new_id()
+        post(http, "/if/bill/send", v1_send(bill_id))
+        paying = threading.Thread(target=pay, args=(bill_id,))
+        try:
+            paying.start()
+            assert entered.wait(WAIT)
+            assert post(http, "/_sim/reset", {}) == {"reset": True}
+            assert post(http, "/if/bill/read", v1_bill(bill_id))["code"] == "9980"  # no such bill any more
+        finally:
+            release.set()
+            paying.join(WAIT)
+        (paid,) = answers
+        assert paid.status_code == 409
+        assert paid.json() == {"error": "the simulator was reset while this bill was being paid"}
+        assert [entry["operation"] for entry in sim.requests()] == ["read"]
+        assert http.get(f"/_sim/bills/{bill_id}").status_code == 404
+        sim.clock.advance(timedelta(hours=30))
+        assert len(calls) == 1

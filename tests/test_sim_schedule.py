@@ -8,7 +8,9 @@ an hour, never comes due by itself while a test runs). Receivers are in-process 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from payssam_sim import NotPayableError, Simulator, UnknownBillError
+from payssam_sim import NotPaidError, NotPayableError, Simulator, UnknownBillError
 from payssam_sim.cards import (
     APPROVING_CARD,
     DECLINING_CARD,
@@ -25,6 +27,7 @@ from payssam_sim.cards import (
     installment_options,
 )
 from payssam_sim.clock import KST
+from payssam_sim.workers import Workers
 
 from kit import APIKEY, MEMBER, MERCHANT, sha256, wait_for
 
@@ -36,6 +39,8 @@ AUTH = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 V2_AUTH = {"apiKey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
 HOUR = timedelta(hours=1)
+WAIT = 60.0
+"""Seconds a thread is given to get somewhere: a generous bound, never a measurement."""
 
 
 class Receiver:
@@ -134,6 +139,22 @@ def make() -> Iterator[Callable[..., Lane]]:
     for lane in lanes:
         lane.http.close()
         lane.sim.close()
+
+
+def send_v1(sim: Simulator, bill_id: str = "1234567890H000000001") -> str:
+    """Send one v1 bill to the simulator in-process; its id."""
+    bill = {
+        "bill_id": bill_id,
+        "callbackURL": CALLBACK,
+        "hash": sha256(bill_id, PHONE, PRICE),
+        "member_nm": "홍길동",
+        "phone": PHONE,
+        "price": PRICE,
+        "product_nm": "1월 수강료",
+    }
+    with httpx.Client(transport=sim.transport(), base_url="http://127.0.0.1") as http:
+        assert http.post("/if/bill/send", json={**AUTH, "bill": bill}).json()["code"] == "0000"
+    return bill_id
 
 
 def stamps(view: dict[str, Any]) -> list[datetime]:
@@ -590,3 +611,304 @@ def test_a_receiver_cannot_move_the_clock_while_it_moves() -> None:
     finally:
         control.close()
         sim.close()
+
+
+# --------------------------------------------------------------------------- redeliver: one extra attempt
+
+
+def kinds(view: dict[str, Any]) -> list[str]:
+    return [attempt["kind"] for attempt in view["callback_attempts"]]
+
+
+def test_a_failing_redeliver_after_giving_up_schedules_nothing(make: Callable[..., Lane]) -> None:
+    lane = make(ack_from=None)
+    bill_id = lane.send()
+    lane.sim.pay(bill_id)
+    lane.sim.clock.advance(timedelta(hours=30))
+    callback = lane.sim.redeliver(bill_id)["callback"]
+    assert callback == {**GAVE_UP, "attempts": 26}
+    lane.sim.clock.advance(timedelta(hours=30))
+    assert lane.delivery(bill_id) == {**GAVE_UP, "attempts": 26}
+    assert kinds(lane.view(bill_id)) == ["first"] + ["retry"] * 24 + ["redelivery"]
+
+
+def test_a_failing_redeliver_after_the_acknowledgement_starts_no_new_schedule(make: Callable[..., Lane]) -> None:
+    lane = make()
+    bill_id = lane.send()
+    lane.sim.pay(bill_id)
+    lane.receiver.ack_from = None
+    callback = lane.sim.redeliver(bill_id)["callback"]
+    assert callback == {**ACKNOWLEDGED_ONCE, "attempts": 2, "last_error": "HTTP 503"}
+    lane.sim.clock.advance(timedelta(hours=30))
+    assert len(lane.receiver.seen) == 2
+    assert [attempt["acknowledged"] for attempt in lane.view(bill_id)["callback_attempts"]] == [True, False]
+
+
+def test_a_failing_redeliver_neither_delays_nor_replaces_a_pending_retry(make: Callable[..., Lane]) -> None:
+    lane = make(ack_from=None)
+    bill_id = lane.send()
+    lane.sim.pay(bill_id)
+    lane.sim.clock.advance(timedelta(minutes=10))
+    assert lane.sim.redeliver(bill_id)["callback"]["acknowledged"] is False
+    lane.sim.clock.advance(timedelta(minutes=50))
+    view = lane.view(bill_id)
+    assert kinds(view) == ["first", "redelivery", "retry"]
+    first, _, retry = stamps(view)
+    assert HOUR <= retry - first < HOUR + timedelta(minutes=1)  # an hour after the first attempt ended, not 1:10
+    lane.sim.clock.advance(timedelta(hours=30))
+    assert lane.delivery(bill_id) == {**GAVE_UP, "attempts": 26}  # still 24 retries: the redelivery is not one
+
+
+def test_an_acknowledged_redeliver_stops_the_pending_retries(make: Callable[..., Lane]) -> None:
+    lane = make(ack_from=None)
+    bill_id = lane.send()
+    lane.sim.pay(bill_id)
+    lane.receiver.ack_from = 1
+    assert lane.sim.redeliver(bill_id)["callback"] == {**ACKNOWLEDGED_ONCE, "attempts": 2}
+    lane.sim.clock.advance(timedelta(hours=30))
+    assert len(lane.receiver.seen) == 2
+
+
+def test_a_failing_redeliver_before_a_delayed_first_attempt_leaves_it_in_place(make: Callable[..., Lane]) -> None:
+    lane = make(ack_from=None)
+    bill_id = lane.send()
+    lane.sim.pay(bill_id, delivery="delay", delivery_delay="PT10M")
+    assert lane.sim.redeliver(bill_id)["callback"]["next_attempt_in"] is not None
+    lane.sim.clock.advance(timedelta(minutes=10))
+    lane.sim.clock.advance(HOUR)
+    view = lane.view(bill_id)
+    assert kinds(view) == ["redelivery", "first", "retry"]
+    redelivered, first, retry = stamps(view)
+    assert timedelta(minutes=9) < first - redelivered <= timedelta(minutes=10)
+    assert retry - first == HOUR
+
+
+def test_an_acknowledged_redeliver_before_a_delayed_first_attempt_ends_the_schedule(
+    make: Callable[..., Lane],
+) -> None:
+    lane = make()
+    bill_id = lane.send()
+    lane.sim.pay(bill_id, delivery="delay")
+    assert lane.sim.redeliver(bill_id)["callback"] == ACKNOWLEDGED_ONCE
+    lane.sim.clock.advance(timedelta(hours=2))
+    assert kinds(lane.view(bill_id)) == ["redelivery"]
+
+
+def test_a_failing_redeliver_of_a_held_approval_leaves_it_held(make: Callable[..., Lane]) -> None:
+    lane = make(ack_from=None)
+    held = lane.send()
+    lane.sim.pay(held, delivery="out_of_order")
+    lane.sim.redeliver(held)
+    lane.receiver.ack_from = 1
+    other = lane.send()
+    lane.sim.pay(other)
+    assert lane.receiver.bill_ids == [held, other, held]
+    assert kinds(lane.view(held)) == ["redelivery", "first"]
+    assert lane.delivery(held) == {**ACKNOWLEDGED_ONCE, "attempts": 2}
+
+
+def test_a_failing_redeliver_of_a_none_delivery_schedules_nothing(make: Callable[..., Lane]) -> None:
+    lane = make(ack_from=None)
+    bill_id = lane.send()
+    lane.sim.pay(bill_id, delivery="none")
+    callback = lane.sim.redeliver(bill_id)["callback"]
+    assert callback == {**GAVE_UP, "attempts": 1}
+    lane.sim.clock.advance(timedelta(hours=30))
+    assert len(lane.receiver.seen) == 1
+
+
+def test_sim_redeliver_answers_what_the_route_answers_and_raises_what_it_refuses(make: Callable[..., Lane]) -> None:
+    lane = make()
+    bill_id = lane.send()
+    lane.sim.pay(bill_id)
+    again = lane.sim.redeliver(bill_id)
+    assert again == {"bill": lane.view(bill_id), "callback": {**ACKNOWLEDGED_ONCE, "attempts": 2}}
+    over_http = lane.http.post(f"/_sim/bills/{bill_id}/redeliver", json={}).json()
+    assert over_http == {"bill": lane.view(bill_id), "callback": {**ACKNOWLEDGED_ONCE, "attempts": 3}}
+    with pytest.raises(UnknownBillError):
+        lane.sim.redeliver("NOSUCHBILL")
+    unpaid = lane.send()
+    with pytest.raises(NotPaidError, match="bill was never paid: there is no approval to deliver") as never:
+        lane.sim.redeliver(unpaid)
+    assert (never.value.reason, never.value.status) == ("unpaid", 409)
+    refused = lane.http.post(f"/_sim/bills/{unpaid}/redeliver", json={})
+    assert (refused.status_code, refused.json()) == (409, {"error": str(never.value)})
+
+
+# --------------------------------------------------------------------------- a receiver that hangs
+
+
+class Hanging:
+    """A sync receiver that holds every attempt until released, then acknowledges; notes when each one returns."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.returned = threading.Semaphore(0)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.entered.set()
+        try:
+            assert self.release.wait(WAIT)
+            return httpx.Response(200, content=ACK)
+        finally:
+            self.returned.release()
+
+
+def test_a_hanging_sync_receiver_is_cut_off_at_the_timeout_and_retried() -> None:
+    """An in-process sync receiver gets callback_timeout, as an async one and the network do: past it the attempt is
+    timed out and retried, even if the receiver answers later."""
+    receiver = Hanging()
+    sim = Simulator(clock_start=NOON, callback_transport=httpx.MockTransport(receiver), callback_timeout=2)
+    try:
+        bill_id = send_v1(sim)
+        callback = sim.pay(bill_id)["callback"]
+        assert callback["last_error"] == "timed out after 2 s"
+        assert (callback["attempts"], callback["acknowledged"]) == (1, False)
+        assert 3000 < callback["next_attempt_in"] <= 3600
+        receiver.release.set()
+        assert receiver.returned.acquire(timeout=WAIT)  # it acknowledged, too late to count
+        view = sim.bill(bill_id)
+        assert view is not None
+        assert view["callback"]["attempts"] == 1
+        assert view["callback"]["acknowledged"] is False
+        sim.clock.advance(HOUR)
+        view = sim.bill(bill_id)
+        assert view is not None
+        assert view["callback"] == {**ACKNOWLEDGED_ONCE, "attempts": 2}
+        assert [attempt["kind"] for attempt in view["callback_attempts"]] == ["first", "retry"]
+    finally:
+        receiver.release.set()
+        sim.close()
+
+
+def test_a_hanging_wsgi_receiver_cannot_hang_the_payment() -> None:
+    release = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        release.wait(WAIT)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [ACK]
+
+    sim = Simulator(callback_transport=httpx.WSGITransport(app=app), callback_timeout=1)
+    try:
+        bill_id = send_v1(sim)
+        with httpx.Client(transport=sim.transport(), base_url="http://127.0.0.1") as http:
+            paid = http.post(f"/_sim/bills/{bill_id}/pay", json={})
+        assert paid.status_code == 200
+        assert paid.json()["callback"]["last_error"] == "timed out after 1 s"
+    finally:
+        release.set()
+        sim.close()
+
+
+def test_a_receiver_called_by_the_retry_worker_cannot_move_the_clock() -> None:
+    """The worker holds the schedule while its attempt runs: a move from the receiver would wait on it (409)."""
+    answers: list[int] = []
+    sim = Simulator(clock_start=NOON, callback_retry_interval=0.05)
+    control = httpx.Client(transport=sim.transport(), base_url="http://127.0.0.1")
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        answers.append(control.post("/_sim/clock", json={"advance": 1}).status_code)
+        return httpx.Response(200, content=ACK) if len(answers) > 1 else httpx.Response(503)
+
+    sim.callback_transport = httpx.MockTransport(receiver)
+    try:
+        bill_id = send_v1(sim)
+        sim.pay(bill_id)  # made in this thread, outside any run of the schedule: the receiver may move the clock
+        wait_for(lambda: len(answers) == 2, timeout=WAIT)
+        assert answers == [200, 409]
+    finally:
+        control.close()
+        sim.close()
+
+
+# --------------------------------------------------------------------------- a reset while an approval is delivered
+
+
+def test_a_reset_while_paying_or_redelivering_is_an_error_and_leaves_nothing_pending() -> None:
+    """sim.pay() and sim.redeliver() whose receiver is still answering when a reset comes: they raise (409), and no
+    retry of the forgotten bill follows."""
+    entered, release = threading.Semaphore(0), threading.Event()
+    calls: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content)["bill_id"])
+        entered.release()
+        assert release.wait(WAIT)
+        return httpx.Response(503)
+
+    sim = Simulator(clock_start=NOON, callback_transport=httpx.MockTransport(receiver), callback_timeout=WAIT)
+    errors: list[Exception] = []
+
+    def overtaken(call: Callable[[], object]) -> None:
+        release.clear()
+        worker = threading.Thread(target=lambda: catch(call))
+        worker.start()
+        assert entered.acquire(timeout=WAIT)
+        sim.reset()
+        release.set()
+        worker.join(WAIT)
+
+    def catch(call: Callable[[], object]) -> None:
+        try:
+            call()
+        except Exception as exc:
+            errors.append(exc)
+
+    try:
+        bill_id = send_v1(sim)
+        overtaken(lambda: sim.pay(bill_id))
+        bill_id = send_v1(sim)
+        release.set()
+        sim.pay(bill_id)
+        assert entered.acquire(timeout=WAIT)  # this payment's own entry: the next one is the redelivery's
+        overtaken(lambda: sim.redeliver(bill_id))
+        paying, redelivering = errors
+        assert isinstance(paying, NotPayableError)
+        assert (paying.reason, paying.status) == ("reset", 409)
+        assert str(paying) == "the simulator was reset while this bill was being paid"
+        assert isinstance(redelivering, NotPaidError)
+        assert (redelivering.reason, redelivering.status) == ("reset", 409)
+        assert str(redelivering) == "the simulator was reset while this approval was being delivered"
+        sim.clock.advance(timedelta(hours=30))
+        assert len(calls) == 3  # pay, pay, redeliver: nothing retried for a forgotten bill
+        assert sim.bill(bill_id) is None
+    finally:
+        release.set()
+        sim.close()
+
+
+# --------------------------------------------------------------------------- the receivers' threads
+
+
+def test_workers_bound_a_call_keep_their_threads_and_end_them_on_close() -> None:
+    workers = Workers("payssam-sim-test-workers")
+    mine = lambda: [t for t in threading.enumerate() if t.name == "payssam-sim-test-workers"]  # noqa: E731
+    release = threading.Event()
+    try:
+        assert workers.call(lambda: 7, WAIT, None) == 7
+        assert workers.call(lambda: release.wait(WAIT), 0.01, "late") == "late"  # waits on the event: always late
+        for _ in range(50):
+            assert workers.call(lambda: "again", WAIT, None) == "again"
+        assert len(mine()) == 2  # the late call's thread, and one kept for all the others
+        with pytest.raises(ZeroDivisionError):
+            workers.call(lambda: 1 / 0, WAIT, None)
+        marker: ContextVar[str] = ContextVar("marker")
+        marker.set("the caller's")
+        assert workers.call(marker.get, WAIT, None) == "the caller's"
+    finally:
+        release.set()
+        workers.close()
+    wait_for(lambda: not mine(), timeout=WAIT)
+
+
+def test_many_in_process_payments_share_a_receiver_thread(make: Callable[..., Lane]) -> None:
+    lane = make()
+    before = set(threading.enumerate())
+    for _ in range(20):
+        lane.sim.pay(lane.send())
+    started = [t for t in set(threading.enumerate()) - before if t.name == "payssam-sim-receiver"]
+    assert len(started) == 1
+    lane.sim.close()
+    wait_for(lambda: not started[0].is_alive(), timeout=WAIT)

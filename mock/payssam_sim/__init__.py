@@ -10,7 +10,7 @@ MOCK_EXTRA = ("h11", "jsonschema", "regress", "anyio")
 """What the `mock` extra installs beside the SDK: the simulator's own dependencies."""
 
 try:
-    from .ledger import SANDBOX_CREDENTIALS, Credentials, NotPayableError, UnknownBillError
+    from .ledger import SANDBOX_CREDENTIALS, Credentials, NotPaidError, NotPayableError, UnknownBillError
     from .simulator import Simulator
 except ModuleNotFoundError as missing:
     if missing.name not in MOCK_EXTRA:
@@ -21,4 +21,4 @@ except ModuleNotFoundError as missing:
         name=missing.name,
     ) from missing
 
-__all__ = ["SANDBOX_CREDENTIALS", "Credentials", "NotPayableError", "Simulator", "UnknownBillError"]
+__all__ = ["SANDBOX_CREDENTIALS", "Credentials", "NotPaidError", "NotPayableError", "Simulator", "UnknownBillError"]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -20,6 +22,10 @@ MAX_STEP = timedelta(days=3650)
 """The longest single move (advance, set or a delivery delay): ten years."""
 LATEST = datetime(9000, 1, 1, tzinfo=KST)
 """The clock stays before this, far inside what datetime can hold (a retry or a delay is added to any instant)."""
+BUSY = "a callback receiver cannot move the clock while the simulator makes scheduled attempts (it would wait on them)"
+"""Why a receiver's move of the clock is refused (RuntimeError; HTTP 409 from POST /_sim/clock)."""
+_running: ContextVar[object | None] = ContextVar("payssam_sim_running", default=None)
+"""The clock whose scheduled events the current context is running (a move, the retry worker), if any."""
 _DURATION = re.compile(
     r"P(?:(?P<days>[0-9]+)D)?(?:T(?:(?P<hours>[0-9]+)H)?(?:(?P<minutes>[0-9]+)M)?(?:(?P<seconds>[0-9]+(?:\.[0-9]+)?)S)?)?"
 )
@@ -81,7 +87,13 @@ def instant(text: object, name: str = "set") -> datetime:
 
 
 def aware(when: datetime, name: str = "when") -> datetime:
-    """The instant in KST; a naive datetime is refused (ValueError), since it could mean any zone."""
+    """The instant in KST; a naive datetime is refused (ValueError), since it could mean any zone, anything but a
+    datetime too (TypeError)."""
+    if not isinstance(when, datetime):
+        raise TypeError(
+            f"{name}: must be an aware datetime such as datetime(2026, 12, 31, tzinfo=KST), not "
+            f"{type(when).__name__} (POST /_sim/clock takes ISO 8601 text)"
+        )
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"{name}: needs a time zone offset (e.g. +09:00): a time without one could mean any zone")
     try:
@@ -102,15 +114,15 @@ class Clock:
     start: the instant it reads when created (and again after reset()); None for the real time. It runs on from
     there with real time. A Schedule attached to it (the callback deliveries) runs its due events as it moves:
     during a move time stands still at each event's instant while the event runs (a receiver reading the clock
-    sees that instant), then the clock runs on from the target. One move at a time; a callback receiver must not
-    move the clock (from the moving thread itself it is refused).
+    sees that instant), then the clock runs on from the target. One move at a time; a callback receiver called
+    while scheduled events run (a move, or the retry worker making a retry) cannot move it: RuntimeError, since
+    the move would wait on the very run that called it.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
         self._start = None if start is None else _before_latest(aware(start, "start"), "start")
         self._lock = threading.Lock()
         self._moving = threading.Lock()
-        self._mover: int | None = None
         self._offset = timedelta(0)
         self._held: datetime | None = None
         """While a move runs: the instant the clock stands at."""
@@ -126,15 +138,21 @@ class Clock:
         with self._lock:
             return self._held if self._held is not None else kst_now() + self._offset
 
-    def advance(self, by: float | timedelta) -> datetime:
-        """Move forward by `by` (seconds or a timedelta, not negative), running what falls due on the way; the new
-        now."""
+    def advance(self, by: float | timedelta | str) -> datetime:
+        """Move forward by `by` (seconds, a timedelta or an ISO 8601 duration such as "PT25H", not negative), running
+        what falls due on the way; the new now. TypeError for anything else (ValueError for a boolean, as in a
+        POST /_sim/clock body)."""
+        if not isinstance(by, int | float | timedelta | str):
+            raise TypeError(
+                "advance: must be seconds (a number), a timedelta or an ISO 8601 duration such as 'PT25H', not "
+                f"{type(by).__name__}"
+            )
         span = duration(by, "advance")
         return self._travel(lambda now: _before_latest(now + span, "advance"))
 
     def set(self, when: datetime) -> datetime:
-        """Move forward to `when` (aware; naive or earlier than now: ValueError), running what falls due on the way;
-        the new now."""
+        """Move forward to `when` (an aware datetime; naive or earlier than now: ValueError; not a datetime:
+        TypeError), running what falls due on the way; the new now."""
         target = aware(when, "set")
 
         def checked(now: datetime) -> datetime:
@@ -164,12 +182,21 @@ class Clock:
             else:
                 self._offset = max(self._offset, when - kst_now())
 
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Mark the current context as running this clock's scheduled events: a move from it, or from a receiver's
+        thread started in a copy of it, is refused (it would wait on the run that called it)."""
+        token = _running.set(self)
+        try:
+            yield
+        finally:
+            _running.reset(token)
+
     def _travel(self, target_of: Callable[[datetime], datetime]) -> datetime:
         """Hold the clock at now, move it to target_of(now) through the schedule's events, then let it run on."""
-        if self._mover == threading.get_ident():
-            raise RuntimeError("the clock is moving: a callback receiver cannot move it")
-        with self._moving:
-            self._mover = threading.get_ident()
+        if _running.get() is self:
+            raise RuntimeError(BUSY)
+        with self._moving, self.running():
             try:
                 with self._lock:
                     start = kst_now() + self._offset
@@ -184,5 +211,4 @@ class Clock:
                     if self._held is not None:
                         self._offset = self._held - kst_now()
                         self._held = None
-                self._mover = None
         return self.now()

@@ -14,7 +14,12 @@ every URL. Each attempt is logged with its URL and outcome, never the body (it h
 The transport may be sync (httpx.BaseTransport: MockTransport, WSGITransport around Flask or Django) or
 async (httpx.AsyncBaseTransport: ASGITransport around FastAPI or Starlette). An async one runs on an
 event loop of its own in a daemon thread, whichever thread makes the attempt (the caller's for the
-first, the retry worker's after), so it works whether or not the caller's code runs an event loop.
+first, the retry worker's after), so it works whether or not the caller's code runs an event loop. A sync
+one runs in a daemon worker thread, waited on for at most the timeout (workers.py): nothing else can cut a
+Python function short, and a receiver that hangs must not hang the test that paid.
+
+A redelivery is one extra attempt outside the schedule: it never starts, stops, delays or replaces a
+scheduled attempt; only its acknowledgement, as any acknowledgement, ends the schedule.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import httpx
 
 from .clock import Clock
 from .contract import approval_ack
+from .workers import Workers
 
 NORMAL = "normal"
 DUPLICATE = "duplicate"
@@ -150,19 +156,30 @@ class _Sender(Protocol):
 
 
 class _SyncSender:
-    """A sync transport (or the network) behind an httpx.Client, used from any thread."""
+    """A sync transport (or the network) behind an httpx.Client, used from any thread.
+
+    Over the network httpx's timeouts bound an attempt; an in-process transport's receiver runs in a worker
+    thread (workers.py), waited on for at most the timeout, and it runs in a copy of the caller's context, so the
+    clock knows a receiver called while its schedule runs (Clock.running).
+    """
 
     def __init__(self, transport: httpx.BaseTransport | None) -> None:
         self._client = httpx.Client(transport=transport, trust_env=False, follow_redirects=False)
+        self._workers = None if transport is None else Workers("payssam-sim-receiver")
 
     @property
     def closed(self) -> bool:
         return self._client.is_closed
 
     def post(self, url: str, body: bytes, timeout: float, exact: bool) -> str | None:
-        return attempt(self._client, url, body, timeout, exact)
+        if self._workers is None:
+            return attempt(self._client, url, body, timeout, exact)
+        late: str | None = f"timed out after {timeout:g} s"
+        return self._workers.call(lambda: attempt(self._client, url, body, timeout, exact), timeout, late)
 
     def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
         self._client.close()
 
 
@@ -265,6 +282,8 @@ class _Record:
     """When the next scheduled attempt is due, in simulated time."""
     retried: int = 0
     """Scheduled retries made so far (the vendor makes `retries` of them, then gives up)."""
+    first_made: bool = False
+    """The schedule's first attempt was made (a redelivery before a delayed or held one is not it)."""
     held: bool = False
     """Waiting for the next approval's first attempt (delivery out_of_order)."""
     log: list[Attempt] = field(default_factory=list)
@@ -305,6 +324,7 @@ class Deliveries:
         self._stopping = False
         self._worker: threading.Thread | None = None
         self._sender: _Sender | None = None
+        self._generation = 0
 
     @property
     def transport(self) -> CallbackTransport | None:
@@ -342,12 +362,19 @@ class Deliveries:
                 self._stopping = False
 
     def reset(self) -> None:
-        """Forget every delivery and cancel every pending retry."""
+        """Forget every delivery and cancel every pending retry; the generation moves on."""
         with self._cond:
             self._records.clear()
             self._heap.clear()
             self._held.clear()
+            self._generation += 1
             self._cond.notify_all()
+
+    @property
+    def generation(self) -> int:
+        """How many resets there have been: a payment that began before one is not delivered (deliver())."""
+        with self._cond:
+            return self._generation
 
     def reaches(self, url: str) -> bool:
         """Whether a callback to url would be attempted at all."""
@@ -362,18 +389,23 @@ class Deliveries:
         exact: bool = True,
         delivery: str = NORMAL,
         delay: timedelta = DEFAULT_DELAY,
-    ) -> dict[str, object]:
+        generation: int | None = None,
+    ) -> dict[str, object] | None:
         """Deliver a new approval as `delivery` asks (DELIVERIES); the view once the first attempt, if any, is made.
 
         normal: the first attempt now; duplicate: a second send right after it, whatever the first's outcome;
         delay: the first attempt `delay` of simulated time from now; out_of_order: held until the next approval's
         first attempt, then sent right after it (several held ones newest first); none: never (redeliver() still
         sends it). exact: only v1's acknowledgement body will do; otherwise any JSON object with "code": "0000".
+        generation: the one read as the payment began; if a reset has moved it on since, nothing is delivered and
+        the answer is None (no generation given: no such check).
         """
         if delivery not in DELIVERIES:
             raise ValueError(f"delivery must be one of {', '.join(DELIVERIES)}")
         record = _Record(url=url, body=json.dumps(dict(body), ensure_ascii=False).encode("utf-8"), exact=exact)
         with self._cond:
+            if generation is not None and generation != self._generation:
+                return None
             self._records[bill_id] = record
             note = NOT_LOOPBACK if not self.reaches(url) else NOT_ASKED if delivery == NONE else None
             if note is not None:
@@ -397,17 +429,17 @@ class Deliveries:
         return view
 
     def redeliver(self, bill_id: str) -> dict[str, object] | None:
-        """Deliver the same approval again now, whatever happened before (None if none was ever made)."""
+        """Deliver the same approval again now, whatever happened before (None if none was ever made).
+
+        One extra attempt outside the schedule: it never starts, stops, delays or replaces a scheduled attempt (a
+        retry, a delayed or held first attempt); acknowledged, it ends the schedule as any acknowledgement does.
+        """
         with self._cond:
             record = self._records.get(bill_id)
             if record is None:
                 return None
             if not self.reaches(record.url):
                 return self._view(record)
-            record.gave_up = False
-            record.acknowledged = False
-            record.due = None
-            record.held = False
         return self._try(bill_id, record, REDELIVERY, self._clock.now())
 
     def _try(self, bill_id: str, record: _Record, kind: str, at: datetime) -> dict[str, object]:
@@ -459,11 +491,13 @@ class Deliveries:
     def _settle(self, bill_id: str, record: _Record, kind: str, at: datetime, error: str | None) -> None:
         """Count an attempt stamped `at` (lock held); unless stopping, schedule the next one an interval after it
         ended (while the clock is moved it stands still, so exactly an interval after `at`). A reset record is left
-        alone; a duplicate after an acknowledged attempt is only counted."""
+        alone; a duplicate after an acknowledged attempt is only counted. An acknowledgement ends the schedule:
+        nothing pending or held is sent after it. A redelivery not acknowledged changes nothing scheduled."""
         if self._records.get(bill_id) is not record:
             return
         record.attempts += 1
         record.log.append(Attempt(record.attempts, at, kind, error))
+        record.first_made = record.first_made or kind == FIRST
         outcome = "acknowledged" if error is None else error
         if kind == DUPLICATE and record.acknowledged:
             pass  # the first send was acknowledged: the duplicate is only counted
@@ -472,10 +506,11 @@ class Deliveries:
             record.gave_up = False
             record.last_error = None
             record.due = None
+            record.held = False
         else:
             record.last_error = error
-            if kind == DUPLICATE:
-                pass  # the first send's retry is scheduled already, or it gave up
+            if kind in (DUPLICATE, REDELIVERY):
+                pass  # an extra send: the schedule (a retry, a first attempt to come, or none) stays as it was
             elif record.retried >= self.retries:
                 record.gave_up = True
                 outcome += f"; gave up after {record.attempts} attempts"
@@ -550,15 +585,18 @@ class Deliveries:
         return bill_id, record, due
 
     def run_due(self) -> None:
-        """Make every scheduled attempt due by now, in the order they fell due, each stamped with its due time."""
-        with self._running:
+        """Make every scheduled attempt due by now, in the order they fell due, each stamped with its due time.
+
+        Their receivers cannot move the clock meanwhile (Clock.running): the move would wait on this very run.
+        """
+        with self._running, self._clock.running():
             while True:
                 with self._cond:
                     job = None if self._stopping else self._pop_due()
                     if job is None:
                         return
                     bill_id, record, due = job
-                    kind = FIRST if record.attempts == 0 else RETRY
+                    kind = RETRY if record.first_made else FIRST
                     if kind == RETRY:
                         record.retried += 1
                 self._try(bill_id, record, kind, due)

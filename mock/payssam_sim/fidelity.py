@@ -119,6 +119,18 @@ TIME_OPEN_POINTS: dict[str, str] = {
     "delivery duplicate": "sent twice at once, whatever the first answer; retries follow only if neither was "
     "acknowledged",
     "delivery delay": "the first attempt 10 minutes of simulated time later unless delivery_delay says otherwise",
+    "a redelivery": "one extra attempt outside the schedule: it never starts, stops, delays or replaces a scheduled "
+    "attempt (a retry, a delayed or held first attempt) and is not one of the 24 retries; acknowledged, it ends the "
+    "schedule as any acknowledgement does (nothing pending or held is sent after it); not acknowledged, its error "
+    "is the last_error and `acknowledged` keeps what earlier attempts earned",
+    "a receiver slower than callback_timeout": "every attempt is cut off at callback_timeout (10 s), an in-process "
+    "sync receiver's too (it runs in a daemon thread of its own, left to finish on its own): timed out and retried, "
+    "whatever it answers later",
+    "a receiver moving the clock": "allowed from the attempt a payment or a redelivery makes; refused (HTTP 409) "
+    "from one a move of the clock or the retry worker makes, which would wait on itself",
+    "a reset while a payment or a redelivery waits on its receiver": "HTTP 409 (the simulator was reset while this "
+    "bill was being paid / this approval was being delivered; NotPayableError or NotPaidError, reason reset); no "
+    "retry follows, though the receiver may have had the approval",
 }
 """What the simulator does with time, expiry, cards and callback delivery where the vendor's docs say too little."""
 
@@ -129,7 +141,9 @@ JOURNAL_OPEN_POINTS: dict[str, str] = {
     "a control route's body": "not kept (the bill page's form carries a card number): its name, bill id and status",
     "masking": "done as the request is answered, from the parsed body, so nothing raw is kept: an apikey (any "
     'spelling) "***", a phone 010****5678, a customer\'s name 홍**, a hash over a phone "***" (a hash over no '
-    "phone is kept); a body that is not a JSON object is not kept",
+    "phone is kept); any text that looks like a Korean mobile number (01x and 7 or 8 digits, or +82, ASCII or "
+    "full-width, a hyphen, dot or space between groups) is masked wherever it stands, under any name or inside a "
+    "text; a body that is not a JSON object is not kept",
     "a body the contract allows but is huge": "cut to 2,048 characters a string, 8,192 characters, 128 values and 8 "
     "levels a body; an integer over 64 bits cut whole",
     "the bound": "the newest 1,000 entries (journal_limit, --journal-limit, 0 to 100,000; 0 keeps none); the "
@@ -137,7 +151,7 @@ JOURNAL_OPEN_POINTS: dict[str, str] = {
     "entry numbers and times": "numbers count from the simulator's start, across resets; times are the simulated "
     "clock's, to the millisecond",
     "reset": "bills, deliveries, pending faults, the journal, the point balances and the clock, in one call; the "
-    "reset itself is not journaled",
+    "reset itself is not journaled, nor a request that began before it and ended after it",
     "health": "GET /_sim/health keeps the loopback Host guard of every control route (it changes nothing, but "
     "exempting it buys nothing on a loopback-only server)",
 }
@@ -175,12 +189,14 @@ def relax(schema: Mapping[str, Any], body: dict[str, Any], prefix: str = "") -> 
     """
     warnings: list[str] = []
     properties: Mapping[str, Any] = schema.get("properties", {})
-    required = set(schema.get("required", ()))
-    for name in list(body):
+    required = schema.get("required", ())
+    for name, value in list(body.items()):
+        if isinstance(value, str) and value and "-" not in value:
+            continue  # no open point concerns text that is neither empty nor hyphenated (most members)
         rule = properties.get(name)
         if not isinstance(rule, Mapping):
             continue
-        value, field = body[name], prefix + name
+        field = prefix + name
         digits = number_text(rule, value)
         if rule.get("type") == "object" and isinstance(value, dict):
             warnings += relax(rule, value, field + ".")

@@ -3,8 +3,9 @@
 An entry is built from what handle() already holds (the parsed JSON body, the answer's code and status). Its body
 is a masked, bounded copy made as the request is answered: the apikey becomes "***", a phone 010****5678, a
 customer's name 홍**, and a hash over a phone "***" (a phone's hash is found again by trying every number), so
-nothing secret or personal is kept past the request. The newest `limit` entries are kept, older ones dropped and
-counted; a limit of 0 keeps none and masks nothing.
+nothing secret or personal is kept past the request. Members are masked by name, and any text that looks like a
+Korean phone number by value too, wherever it stands (a phone sent under an unexpected name, or inside a message).
+The newest `limit` entries are kept, older ones dropped and counted; a limit of 0 keeps none and masks nothing.
 """
 
 from __future__ import annotations
@@ -73,11 +74,40 @@ def _kind(name: str) -> str | None:
     return _kind_cached(name) if len(name) <= CACHED_NAME else _kind_of(name)
 
 
+_DIGIT = r"[0-9\uff10-\uff19]"
+"""An ASCII or a full-width digit."""
+_SEPARATOR = r"[-\uff0d. \u3000]?"
+"""Between a number's groups: a hyphen (ASCII or full-width), a dot, a space (ASCII or ideographic), or nothing."""
+PHONE_LIKE = re.compile(
+    rf"(?:\+82{_SEPARATOR}|0(?<!{_DIGIT}0)|\uff10(?<!{_DIGIT}\uff10))[1\uff11]{_DIGIT}{_SEPARATOR}"
+    rf"{_DIGIT}{{3,4}}{_SEPARATOR}{_DIGIT}{{4}}(?!{_DIGIT})"
+)
+"""A Korean mobile number in text: 01x and 7 or 8 more digits (10 or 11 in all, or +82 and the number without its 0),
+ASCII or full-width, a hyphen, dot or space allowed between its groups. Its leading 0 is checked for a digit before
+it after it is found, so the pattern starts with one of three characters and the regex engine skips to them (a
+masked body is made per request)."""
+PHONE_SPAN = 24
+"""Characters a PHONE_LIKE match can span at most (with room to spare): masking looks this far past a cut."""
+
+
 def mask_phone(value: object) -> str:
     """A phone with its first three and last four characters kept (010****5678); anything else "***"."""
     if not isinstance(value, str) or not 8 <= len(value) <= 20:
         return MASK
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phones_in(text: str) -> str:
+    """The text with everything in it that looks like a phone (PHONE_LIKE) masked as mask_phone() masks a phone."""
+    return PHONE_LIKE.sub(_masked_match, text)
+
+
+_name_masked = lru_cache(maxsize=1024)(mask_phones_in)
+"""A member name up to CACHED_NAME characters with what looks like a phone in it masked, cached as _kind is."""
+
+
+def _masked_match(match: re.Match[str]) -> str:
+    return mask_phone(match.group())
 
 
 def mask_name(value: object) -> str:
@@ -104,6 +134,16 @@ class _Copy:
         self.chars = MAX_CHARS
 
     def text(self, value: str) -> str:
+        """A name or a string value within the budget, what looks like a phone in it masked (before the cut, so a
+        phone at the cut is masked whole)."""
+        return self.cut(mask_phones_in(value[: MAX_TEXT + PHONE_SPAN]))
+
+    def name(self, name: str) -> str:
+        """A member name as text() has it (the names bodies use are few: theirs is cached)."""
+        return self.cut(_name_masked(name)) if len(name) <= CACHED_NAME else self.text(name)
+
+    def cut(self, value: str) -> str:
+        """The string within the budget, cut with … past it."""
         size = len(value)
         if size <= self.chars and size <= MAX_TEXT:
             self.chars -= size
@@ -144,8 +184,9 @@ class _Copy:
             self.values -= 1
             kind = _kind(name)
             if kind is not None and (kind != HASH or any(_kind(other) == PHONE for other in value)):
-                member = MASKS[kind](member)
-            kept[self.text(name)] = self.text(member) if isinstance(member, str) else self.value(member, depth)
+                kept[self.name(name)] = self.cut(MASKS[kind](member))
+            else:
+                kept[self.name(name)] = self.value(member, depth)
         return kept
 
 
@@ -271,6 +312,7 @@ class Journal:
         self._entries: deque[Entry] = deque(maxlen=self.limit)
         self._seq = 0
         self._dropped = 0
+        self._generation = 0
 
     @property
     def enabled(self) -> bool:
@@ -289,10 +331,14 @@ class Journal:
         code: str | None,
         body: dict[str, object] | None,
         error: str | None,
+        generation: int | None = None,
     ) -> None:
-        """Add one answered request (body already masked); past the limit the oldest entry is dropped."""
+        """Add one answered request (body already masked); past the limit the oldest entry is dropped. generation:
+        the one the request began in; an entry from before a clear() is dropped, uncounted."""
         when = self.now()
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return
             self._seq += 1
             if len(self._entries) == self.limit:
                 self._dropped += 1
@@ -333,8 +379,15 @@ class Journal:
         with self._lock:
             return len(self._entries)
 
+    @property
+    def generation(self) -> int:
+        """How many times the journal was cleared: read as a request begins, given back to record()."""
+        with self._lock:
+            return self._generation
+
     def clear(self) -> None:
-        """Forget every entry and the dropped count (sequence numbers go on)."""
+        """Forget every entry and the dropped count (sequence numbers go on); the generation moves on."""
         with self._lock:
             self._entries.clear()
             self._dropped = 0
+            self._generation += 1

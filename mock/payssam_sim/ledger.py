@@ -93,6 +93,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "declined": ("카드 승인이 거절되었습니다", "the card was declined"),
     "installments": ("선택할 수 없는 할부 개월입니다", "installments not allowed"),
     "card": ("카드 번호가 올바르지 않습니다", "not a card number"),
+    "reset": ("결제하는 동안 시뮬레이터가 초기화되었습니다", "the simulator was reset while this bill was being paid"),
 }
 """Why a bill cannot be paid (payable(), NotPayableError.reason): the code -> (Korean, English), for pages."""
 STATE_REASONS = {"F": "paid", "C": "cancelled", "D": "destroyed"}
@@ -152,12 +153,27 @@ class UnknownBillError(LookupError):
 
 class NotPayableError(Exception):
     """The bill cannot be paid as asked; nothing changed. reason: a REASONS code; status: the control route's HTTP
-    status (409 for the bill's state or expiry, 402 for a declined card, 400 for installments or a card number)."""
+    status (409 for the bill's state or expiry, 402 for a declined card, 400 for installments or a card number).
+
+    Reason "reset" (409) is the one case where something did happen: the bill was paid, then a reset wiped it while
+    its approval was being delivered."""
 
     def __init__(self, reason: str, message: str, status: int = 409) -> None:
         super().__init__(message)
         self.reason = reason
         self.status = status
+
+
+class NotPaidError(Exception):
+    """There is no approval to deliver again (Simulator.redeliver): the bill was never paid (reason "unpaid"), or
+    the simulator was reset while its approval was being delivered (reason "reset"). status: the control route's
+    HTTP status, 409."""
+
+    status = 409
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(slots=True)

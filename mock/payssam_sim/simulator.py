@@ -33,7 +33,15 @@ from .delivery import CallbackTransport, Deliveries, is_loopback
 from .httpserver import HttpServer
 from .journal import DEFAULT_LIMIT, Journal, bill_id_of, error_text, masked
 from .journal import query as journal_query
-from .ledger import SANDBOX_CREDENTIALS, Credentials, Ledger, NotPayableError, Outcome, UnknownBillError
+from .ledger import (
+    SANDBOX_CREDENTIALS,
+    Credentials,
+    Ledger,
+    NotPaidError,
+    NotPayableError,
+    Outcome,
+    UnknownBillError,
+)
 from .messages import Request, Response, error_response, json_response
 from .points import DEFAULT_BALANCE, MERCHANT, Points
 from .transport import AsyncSimulatorTransport, SimulatorTransport
@@ -371,12 +379,16 @@ class Simulator:
     def blocks(self, method: str, target: str) -> bool:
         """Whether answering may wait on a callback receiver (the caller should not block an event loop on it)."""
         parts = _split(target)
-        return parts is not None and any(route.blocks and route.pattern.fullmatch(parts.path) for route in CONTROL)
+        if parts is None or not parts.path.startswith(SIM_PREFIX):
+            return False  # every route that may wait is under /_sim/: a vendor call never does
+        return any(route.blocks and route.pattern.fullmatch(parts.path) for route in CONTROL)
 
     def handle(self, request: Request) -> Response:
         """Answer one request, log one line for it (method, path, bill_id, code or status, milliseconds) and, unless
-        it only looked (a GET or HEAD under /_sim/) or was a reset, add it to the journal."""
+        it only looked (a GET or HEAD under /_sim/) or was a reset, add it to the journal (unless a reset came
+        while it was answered: the journal keeps only what began after the last reset)."""
         started = time.perf_counter()
+        generation = self._journal.generation
         parts = _split(request.target)
         path = "-" if parts is None else parts.path
         try:
@@ -409,6 +421,7 @@ class Simulator:
                 code=answer.code,
                 body=answer.body,
                 error=error_text(response) if response.status >= 400 else None,
+                generation=generation,
             )
         return answer.response
 
@@ -552,8 +565,9 @@ class Simulator:
         """The customer pays, as POST /_sim/bills/{bill_id}/pay with these members does; the same answer,
         {"bill": <view>, "callback": <delivery>}. pay_type "card" is a card payment (CARD_VAN).
 
-        Raises UnknownBillError, NotPayableError (its reason and status say why; nothing changed), or ValueError
-        naming an argument that is wrong whatever the bill.
+        Raises UnknownBillError, NotPayableError (its reason and status say why; nothing changed, but for reason
+        "reset": a reset came while the approval was being delivered), or ValueError naming an argument that is
+        wrong whatever the bill.
         """
         given: dict[str, object] = {
             "pay_type": None if pay_type == "card" else pay_type,
@@ -578,6 +592,7 @@ class Simulator:
         """
         if payment.callback_case is not None and self._ledger.api(bill_id) == V1:
             raise BodyError("callback_case", "a bill sent over v1 gets its approval in v1's form")
+        generation = self._deliveries.generation
         paid = self._ledger.pay(bill_id, payment)
         if paid.api == V2:
             case = payment.callback_case or self.v2_callback_case
@@ -586,13 +601,42 @@ class Simulator:
             body = wire_v1.approval(paid)
         exact = paid.api == V1 or self.strict
         delivery = self._deliveries.deliver(
-            paid.bill_id, paid.callback_url, body, exact=exact, delivery=payment.delivery, delay=payment.delivery_delay
+            paid.bill_id,
+            paid.callback_url,
+            body,
+            exact=exact,
+            delivery=payment.delivery,
+            delay=payment.delivery_delay,
+            generation=generation,
         )
-        return {"bill": self._view(bill_id), "callback": delivery}
+        view = self._view(bill_id)
+        if delivery is None or view is None or self._deliveries.generation != generation:
+            raise NotPayableError("reset", "the simulator was reset while this bill was being paid")
+        return {"bill": view, "callback": delivery}
+
+    def redeliver(self, bill_id: str) -> dict[str, object]:
+        """The approval once more, now, as POST /_sim/bills/{bill_id}/redeliver does; the same answer, {"bill": <view>,
+        "callback": <delivery>}. One extra attempt outside the vendor's schedule: it never starts, stops, delays or
+        replaces a scheduled one; acknowledged, it ends the schedule as any acknowledgement does.
+
+        Raises UnknownBillError, or NotPaidError for a bill never paid (no approval to deliver) or one a reset wiped
+        while it was being delivered.
+        """
+        if self._ledger.api(bill_id) is None:
+            raise UnknownBillError(bill_id)
+        generation = self._deliveries.generation
+        delivery = self._deliveries.redeliver(bill_id)
+        view = self._view(bill_id)
+        if view is None or self._deliveries.generation != generation:
+            raise NotPaidError("reset", "the simulator was reset while this approval was being delivered")
+        if delivery is None:
+            raise NotPaidError("unpaid", "bill was never paid: there is no approval to deliver")
+        return {"bill": view, "callback": delivery}
 
     def _pay(self, bill_id: str, request: Request) -> Response:
         """POST /_sim/bills/{bill_id}/pay: the body (bodies.payment) paid through _paid; 400 for a bad body, 404,
-        409 for a bill that cannot be paid now, 402 for a declined card, 400 for months or a card number."""
+        409 for a bill that cannot be paid now (or a reset while it was paid), 402 for a declined card, 400 for months
+        or a card number."""
         try:
             payment = bodies.payment(
                 bodies.json_object(request.body, request.headers.get("content-type"), optional=True)
@@ -623,11 +667,13 @@ class Simulator:
         return json_response(200, {"now": self.clock.now().isoformat(timespec="milliseconds")})
 
     def _redeliver(self, bill_id: str) -> Response:
-        """The approval once more, now, as PaySsam does when it never saw the acknowledgement."""
-        delivery = self._deliveries.redeliver(bill_id)
-        if delivery is None:
-            return error_response(409, "bill was never paid: there is no approval to deliver")
-        return json_response(200, {"bill": self._view(bill_id), "callback": delivery})
+        """POST /_sim/bills/{bill_id}/redeliver: redeliver(); 404, or 409 when there is no approval to deliver."""
+        try:
+            return json_response(200, self.redeliver(bill_id))
+        except UnknownBillError:
+            return error_response(404, f"no bill {bill_id}")
+        except NotPaidError as exc:
+            return error_response(exc.status, str(exc))
 
     def _fault(self, request: Request) -> Response:
         """Queue a fault: the next `count` calls of an operation answer `code` (after shape and credential checks).
