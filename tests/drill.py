@@ -1064,10 +1064,12 @@ class Drill:
 
 
 def _leftover_threads() -> str:
-    """Wait for the blocking client's workers (a killed run's pool drains them); report any that will not end."""
+    """Wait for the blocking client's workers (a killed run's pool drains them); report any that will not end.
+
+    The SDK's pool names its threads payssam_N; the simulator's own (payssam-sim-…) live as long as it does."""
     stuck = []
     for thread in threading.enumerate():
-        if thread is not threading.current_thread() and thread.name.startswith("payssam"):
+        if thread is not threading.current_thread() and thread.name.startswith("payssam_"):
             thread.join(HANG)
             if thread.is_alive():
                 stuck.append(thread.name)

@@ -3,8 +3,9 @@ the SDK.
 
 Each operation's request schema is compiled once into a JSON Schema validator of its contract's dialect (v1:
 draft 4, the base of OpenAPI 3.0 schemas; v2: draft 2020-12, OpenAPI 3.1's) with ECMA-262 patterns (regress),
-as the contracts mean them, and their two formats. A refusal names the field and the rule, never the value (it
-may be an apikey or a phone number).
+as the contracts mean them, and their two formats. A quick exact check (precheck.py) passes the bodies that keep
+every rule; the validator looks at the others. A refusal names the field and the rule, never the value (it may be
+an apikey or a phone number).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import regress
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.protocols import Validator
+
+from .precheck import Rule, compile_rule
 
 V1 = "v1"
 V2 = "v2"
@@ -228,13 +231,17 @@ def _problem(error: SchemaError) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RequestRules:
-    """One operation's request schema, compiled."""
+    """One operation's request schema, compiled: the full validator, and its quick exact yes (precheck.py) when the
+    schema's keywords allow one."""
 
     schema: Mapping[str, Any]
     validator: Validator
+    quick: Rule | None = None
 
     def check(self, body: Mapping[str, Any]) -> None:
         """Raise BodyError for the first rule the body breaks (errors sorted by field, so the choice is stable)."""
+        if self.quick is not None and self.quick.holds(body):
+            return
         errors = sorted(self.validator.iter_errors(body), key=lambda e: (_field(e), str(e.validator)))
         if errors:
             raise BodyError(_field(errors[0]), _problem(errors[0]))
@@ -242,7 +249,7 @@ class RequestRules:
 
 def compile_rules(schema: Mapping[str, Any], api: str = V1) -> RequestRules:
     """A request schema (every $ref inlined) compiled into its rules, in its API version's dialect."""
-    return RequestRules(schema, DIALECTS[api](schema, format_checker=FORMATS))
+    return RequestRules(schema, DIALECTS[api](schema, format_checker=FORMATS), compile_rule(schema, FORMATS))
 
 
 @cache

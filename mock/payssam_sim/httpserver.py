@@ -1,8 +1,10 @@
 """HTTP/1.1 on a loopback socket: h11 parses and frames, one asyncio loop in a background thread serves.
 
 h11 (the HTTP/1.1 state machine httpx itself stands on) refuses malformed request lines, headers,
-Content-Length values and chunk sizes; this module adds the bounds a shared test server needs: a
-listen backlog of 1024, 1 MiB per body whatever its framing, a whole request within request_timeout,
+Content-Length values and chunk sizes. A connection's plain requests (plainhttp.py) are read and
+answered without it, byte for byte as h11 would; its first request that is not plain hands the
+connection to h11 for good. This module adds the bounds a shared test server needs: a listen
+backlog of 1024, 1 MiB per body whatever its framing, a whole request within request_timeout,
 idle keep-alive connections closed after idle_timeout, a client that stops reading dropped, and
 quiet handling of clients that hang up. Each connection is an asyncio.Protocol fed straight from
 the socket; routes that wait on a callback receiver are answered in a worker thread.
@@ -23,7 +25,9 @@ from typing import cast
 
 import h11
 
+from . import plainhttp
 from .messages import MAX_BODY, Request, Response, error_response, too_large
+from .plainhttp import Plain, Unread
 
 logger = logging.getLogger("payssam_sim")
 
@@ -127,6 +131,11 @@ class _Connection(asyncio.Protocol):
         self.server = server
         self.loop = asyncio.get_running_loop()
         self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        self.plain = True
+        """Every request so far was plain: read from `unread`, not by h11 (which has seen nothing yet)."""
+        self.unread = bytearray()
+        self.answering_plain = False
+        """The request being answered was read plain: its answer is written without h11."""
         self.transport: asyncio.Transport | None = None
         self.head: h11.Request | None = None
         self.chunks: list[bytes] = []
@@ -152,10 +161,14 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if data and not self.receiving:
             self._begin()
-        self.conn.receive_data(data)
+        if self.plain:
+            self.unread += data
+        else:
+            self.conn.receive_data(data)
         self._pump()
 
     def eof_received(self) -> bool:
+        self._to_h11()
         self.conn.receive_data(b"")
         self._pump()
         return True
@@ -183,9 +196,30 @@ class _Connection(asyncio.Protocol):
         self.receiving = True
         self._arm(self.server.request_timeout)
 
+    def _to_h11(self) -> None:
+        """h11 reads the rest of this connection, starting with what is still unread."""
+        if self.plain:
+            self.plain = False
+            if self.unread:
+                self.conn.receive_data(bytes(self.unread))
+                self.unread.clear()
+
     def _pump(self) -> None:
-        """Turn what h11 has into requests and answers, until it needs more data or we are busy."""
+        """Turn what is unread (plain) or what h11 has into requests and answers, until more data is needed or we
+        are busy."""
         while not self.busy and self.transport is not None and not self.transport.is_closing():
+            if self.plain:
+                plain = plainhttp.read(self.unread)
+                if plain is Unread.NOT_PLAIN:
+                    self._to_h11()
+                elif isinstance(plain, Plain):
+                    del self.unread[: plain.size]
+                    self._dispatch(Request(plain.method, plain.target, plain.headers, plain.body, self.server.site))
+                else:
+                    if plain is Unread.BODY and not self.receiving:
+                        self._begin()
+                    return
+                continue
             try:
                 event = self.conn.next_event()
             except h11.RemoteProtocolError as exc:
@@ -217,24 +251,26 @@ class _Connection(asyncio.Protocol):
                     return
                 self.chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage) and self.head is not None:
-                self._dispatch(self.head, b"".join(self.chunks))
+                head = self.head
+                request = Request(
+                    method=head.method.decode("latin-1"),
+                    target=head.target.decode("latin-1"),
+                    headers=_headers(head.headers),
+                    body=b"".join(self.chunks),
+                    site=self.server.site,
+                )
+                self._dispatch(request)
             elif isinstance(event, h11.ConnectionClosed):
                 self.transport.close()
                 return
             else:
                 return
 
-    def _dispatch(self, head: h11.Request, body: bytes) -> None:
+    def _dispatch(self, request: Request) -> None:
         """A whole request: answer it inline, or in a worker thread when it may wait on a receiver."""
         self.head, self.chunks, self.size, self.receiving = None, [], 0, False
+        self.answering_plain = self.plain
         self._disarm()
-        request = Request(
-            method=head.method.decode("latin-1"),
-            target=head.target.decode("latin-1"),
-            headers=_headers(head.headers),
-            body=body,
-            site=self.server.site,
-        )
         if not self.server.blocks(request.method, request.target):
             self._respond(self.server.handle(request), head_only=request.method == "HEAD")
             return
@@ -260,6 +296,10 @@ class _Connection(asyncio.Protocol):
 
     def _respond(self, response: Response, *, head_only: bool) -> None:
         """Write the answer; then the next request (keep-alive), or close if the exchange cannot go on."""
+        if self.answering_plain:
+            self._write_plain(response, head_only=head_only)
+            self._arm(self.server.idle_timeout)
+            return
         close = self.conn.their_state is not h11.DONE
         self._write(response, close=close, head_only=head_only)
         if close or self.conn.our_state is not h11.DONE:
@@ -294,6 +334,17 @@ class _Connection(asyncio.Protocol):
             return
         self.transport.write(b"".join(part for part in parts if part))
 
+    def _write_plain(self, response: Response, *, head_only: bool) -> None:
+        """Write the answer to a plain request (a kept-alive HTTP/1.1 one) as h11 would."""
+        if self.transport is None:
+            return
+        data = plainhttp.answer(response, head_only=head_only)
+        if data is None:
+            logger.error("could not frame the answer: HTTP %d", response.status)
+            self.transport.abort()
+            return
+        self.transport.write(data)
+
     def _close(self) -> None:
         """Close after the answer is flushed; a client that never reads it is cut off after request_timeout."""
         if self.transport is not None:
@@ -316,6 +367,9 @@ class _Connection(asyncio.Protocol):
         self.timer = None
         if self.transport is None:
             return
+        if self.plain and self.receiving and not self.busy:
+            self._to_h11()
+            self._pump()
         if slow or self.transport.is_closing():
             self.transport.abort()
         elif self.receiving and not self.busy:

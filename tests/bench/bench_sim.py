@@ -49,6 +49,11 @@ READ_BODY = json.dumps({**AUTH, "bill_id": BILL_ID}).encode("utf-8")
 OK_CODE = "0000"
 START_TIMEOUT = 15.0
 HTTP_TIMEOUT = 30.0
+LEAN_RATIO = 3.0
+HTTPX_RATIO = 2.0
+IN_PROCESS_RATE = 5000.0
+"""Issue 17's speed targets: sequential reads/s against Prism's with the lean client and with httpx.Client, and
+in-process reads/s through httpx.Client."""
 
 
 # ---------------------------------------------------------------------- requests and answers
@@ -264,6 +269,8 @@ class Sequential:
     """Reads/s per round, errors and reconnects of one client kind against one server."""
 
     rates: list[float] = field(default_factory=list)
+    cpu_rates: list[float] = field(default_factory=list)
+    """Reads per second of this process's CPU time: what the rate would be had no other process taken a core."""
     errors: int = 0
     reconnects: int = 0
 
@@ -273,13 +280,14 @@ class Sequential:
         return statistics.median(self.rates) if self.rates else 0.0
 
 
-def timed(call: Callable[[], tuple[int, bytes]], warmup: int, requests: int) -> tuple[float, int]:
-    """Warm up, then time `requests` calls: (reads/s, errors); an exception counts as an error."""
+def timed(call: Callable[[], tuple[int, bytes]], warmup: int, requests: int) -> tuple[float, float, int]:
+    """Warm up, then time `requests` calls: (reads/s, reads per CPU second of this process, errors); an exception
+    counts as an error."""
     for _ in range(warmup):
         with contextlib.suppress(OSError, ValueError, httpx.HTTPError):
             call()
     errors = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(requests):
         try:
             status, body = call()
@@ -288,14 +296,15 @@ def timed(call: Callable[[], tuple[int, bytes]], warmup: int, requests: int) -> 
             continue
         if not answer_ok(status, body):
             errors += 1
-    return requests / (time.perf_counter() - started), errors
+    cpu_seconds = time.process_time() - cpu
+    return requests / (time.perf_counter() - started), requests / cpu_seconds if cpu_seconds else 0.0, errors
 
 
 def lean_round(port: int, warmup: int, requests: int, result: Sequential) -> None:
     """One round of the lean client on a fresh connection."""
     client = LeanClient(port)
     try:
-        rate, errors = timed(client.read, warmup, requests)
+        rate, _, errors = timed(client.read, warmup, requests)
     finally:
         client.close()
     result.rates.append(rate)
@@ -310,8 +319,9 @@ def httpx_round(client: httpx.Client, warmup: int, requests: int, result: Sequen
         response = client.post(READ_PATH, content=READ_BODY, headers={"Content-Type": "application/json"})
         return response.status_code, response.content
 
-    rate, errors = timed(call, warmup, requests)
+    rate, cpu_rate, errors = timed(call, warmup, requests)
     result.rates.append(rate)
+    result.cpu_rates.append(cpu_rate)
     result.errors += errors
 
 
@@ -506,6 +516,16 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * width for width in widths]), *(line(row) for row in rows)])
 
 
+def verdict(holds: bool) -> str:
+    """OK or NO."""
+    return "OK" if holds else "NO"
+
+
+def sim_errors(seq: dict[str, dict[str, Sequential]], local: Sequential) -> int:
+    """The errors the simulator's sequential rounds (both clients) and the in-process rounds met."""
+    return local.errors + sum(kinds["sim"].errors for kinds in seq.values())
+
+
 def report(
     seq: dict[str, dict[str, Sequential]],
     conc: dict[str, list[Concurrent]],
@@ -570,21 +590,35 @@ def report(
     ]
     print(table(["simulator via", "reads/s", "errors"], rows))
     print(f"in-process / socket: {ratio(local.median, socket_httpx)}")
-
-    print("\nChecks")
-    lean = ratio(seq["lean"]["sim"].median, seq["lean"]["prism"].median)
-    reference = ratio(seq["httpx"]["sim"].median, seq["httpx"]["prism"].median)
+    cpu = statistics.median(local.cpu_rates) if local.cpu_rates else 0.0
     print(
-        f"  sim/prism sequential reads/s: lean socket client {lean} (the servers), httpx.Client {reference} (reference)"
+        f"in-process: {min(local.rates):.0f}-{max(local.rates):.0f} reads/s over the rounds; {cpu:.0f} reads per "
+        "CPU second of this process (what another process's load cannot take away)"
     )
+
+    print("\nChecks (issue 17)")
+    for kind, label, target in (("lean", "lean socket client", LEAN_RATIO), ("httpx", "httpx.Client", HTTPX_RATIO)):
+        ours, theirs = seq[kind]["sim"].median, seq[kind]["prism"].median
+        print(
+            f"  sequential reads/s, {label}: simulator {ours:.0f}, Prism {theirs:.0f}, {ratio(ours, theirs)} "
+            f"(target >= {target:g}x) -> {verdict(theirs > 0 and ours >= target * theirs)}"
+        )
+    print(
+        f"  in-process reads/s through httpx.Client: {local.median:.0f} (target >= {IN_PROCESS_RATE:,.0f}) "
+        f"-> {verdict(local.median >= IN_PROCESS_RATE)}"
+    )
+    failed = sim_errors(seq, local)
+    print(f"  simulator errors in the sequential and in-process reads: {failed} -> {verdict(failed == 0)}")
     for pool in args.pool:
         results = [result for result in conc["sim"] if result.pool == pool]
         lowest, highest = results[0], results[-1]
-        verdict = "OK" if highest.errors == 0 else "NO"
-        print(f"  [{pool}] simulator errors at {highest.clients} clients: {highest.errors} -> {verdict}")
+        print(
+            f"  [{pool}] simulator errors at {highest.clients} clients: {highest.errors} -> "
+            f"{verdict(highest.errors == 0)}"
+        )
         print(
             f"  [{pool}] simulator reads/s at {highest.clients} clients ({highest.rate:.0f}) >= at {lowest.clients} "
-            f"({lowest.rate:.0f}): {'OK' if highest.rate >= lowest.rate else 'NO'}"
+            f"({lowest.rate:.0f}): {verdict(highest.rate >= lowest.rate)}"
         )
 
 
@@ -667,6 +701,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def load() -> str:
+    """The 1, 5 and 15 minute load averages, or n/a where the system has none."""
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def gone(pid: int) -> bool:
     """Whether no process has this id any more."""
     try:
@@ -685,6 +727,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPUs: {os.cpu_count()} (usable: {affinity})")
     print(f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.platform()}")
     print(f"httpx {httpx.__version__}")
+    print(f"load average before: {load()}")
     started = time.monotonic()
     with simulator_process() as sim, Prism() as prism:
         print(f"simulator: {sim.base_url} (pid {sim.process.pid}); prism: {prism.base_url} (pid {prism.pid})")
@@ -712,7 +755,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {line}")
     else:
         print("  simulator stderr: empty")
-    print(f"\ntotal {time.monotonic() - started:.1f} s")
+    print(f"\nload average after: {load()} (over the CPU count: other processes slowed the wall-clock figures)")
+    print(f"total {time.monotonic() - started:.1f} s")
     return 0
 
 
