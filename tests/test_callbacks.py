@@ -24,7 +24,6 @@ from payssam import (
     parse_approval,
     verify_approval,
 )
-from payssam import _callbacks as callbacks_module
 from payssam_api_client.models.approval_callback import ApprovalCallback
 
 from kit import APIKEY, MODES, SPEC_PATH, Handler, Recorder, fails, offline_async_client, offline_client
@@ -461,7 +460,7 @@ class CompareSpy:
 @pytest.mark.parametrize("mode", MODES)
 async def test_apikey_goes_through_compare_digest(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = CompareSpy()
-    monkeypatch.setattr(callbacks_module.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
     await verify(mode, parse_approval(APPROVAL), Recorder(READ_PAID))
     assert spy.calls == [(APIKEY.encode(), APIKEY.encode())]
     spy.calls.clear()
@@ -473,11 +472,11 @@ async def test_apikey_goes_through_compare_digest(mode: str, monkeypatch: pytest
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_compare_digest_alone_decides(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(callbacks_module.hmac, "compare_digest", CompareSpy(answer=False))
+    monkeypatch.setattr(hmac, "compare_digest", CompareSpy(answer=False))
     read = Recorder(READ_PAID)
     await rejection(mode, parse_approval(APPROVAL), read)
     assert read.requests == []
-    monkeypatch.setattr(callbacks_module.hmac, "compare_digest", CompareSpy(answer=True))
+    monkeypatch.setattr(hmac, "compare_digest", CompareSpy(answer=True))
     status = await verify(mode, parse_approval({**APPROVAL, "apikey": "WRONG-KEY"}), read)
     assert status.state is BillState.PAID
     assert len(read.requests) == 1

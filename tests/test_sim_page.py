@@ -533,7 +533,8 @@ def test_a_bill_past_its_due_date_says_so_and_cannot_be_paid(
     assert refused.status_code == 409
     assert "납부 기한이 지났습니다" in refused.text
     by_route = http.post(f"/_sim/bills/{bill_id}/pay", json={"card": APPROVING_CARD})
-    assert by_route.status_code == 409 and "expired" in by_route.text  # the page and the control route agree
+    assert by_route.status_code == 409  # the page and the control route agree
+    assert "expired" in by_route.text
     assert sim.payable(bill_id) == "expired"
     assert state(sim, bill_id) == "W"
     assert approvals.bodies == []

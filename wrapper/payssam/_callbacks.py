@@ -8,7 +8,6 @@ the same bill says PAID at the same price.
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from payssam_api_client.models.approval_callback import ApprovalCallback
 from . import _validation as validation
 from ._casing import v1_fields
 from ._errors import ApprovalRejectedError, BillNotFoundError, ValidationError
+from ._frames import detached
 from ._protocol import check_field_types
 from ._results import FieldFormatError, Payment, approval_fields
 from ._states import BillState
@@ -66,6 +66,22 @@ def _json_object(body: bytes | str | Mapping[str, object]) -> dict[str, Any]:
 def parse_approval(body: bytes | str | Mapping[str, object]) -> Approval:
     """Type a callback body (v1's snake_case, or v2's in either casing); anything off the contract raises
     ValidationError naming the field."""
+    parsed = _parsed(body)
+    del body  # it holds the apikey: a traceback through this frame must not show it
+    if isinstance(parsed, ValidationError):
+        raise parsed
+    return parsed
+
+
+def _parsed(body: bytes | str | Mapping[str, object]) -> Approval | ValidationError:
+    """The approval, or the ValidationError it makes, without the frames that held the body (see _frames.py)."""
+    try:
+        return _approval(body)
+    except ValidationError as refused:
+        return detached(refused)
+
+
+def _approval(body: bytes | str | Mapping[str, object]) -> Approval:
     body_fields = _json_object(body)
     try:
         data = v1_fields(body_fields)
@@ -83,8 +99,9 @@ def parse_approval(body: bytes | str | Mapping[str, object]) -> Approval:
 
 
 def _check_apikey(approval: Approval, own: Secret) -> None:
-    given, expected = approval.apikey.reveal().encode("utf-8"), own.reveal().encode("utf-8")
-    if not hmac.compare_digest(given, expected):
+    """The approval's apikey is this client's (compared in constant time, by Secret.matches: no frame here holds
+    either key)."""
+    if not approval.apikey.matches(own):
         raise ApprovalRejectedError(approval.bill_id, "apikey is not this client's")
 
 

@@ -36,7 +36,6 @@ from ._config import (
     DEFAULT_TIMEOUT,
     Config,
     Timeout,
-    api_version_from_env,
     check_backoff,
     check_max_retries,
     check_timeout,
@@ -64,14 +63,15 @@ from ._exchange import (
     reset_deadline,
     set_deadline,
 )
+from ._frames import detached
 from ._hashing import DEFAULT_DIGEST, Digest
-from ._protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error
+from ._protocol import MAY_HAVE_TAKEN_EFFECT, protocol_error, revealed
 from ._results import BillStatus, Cancellation, Destruction, PointBalance, Resend, SentBill
 from ._retries import DEFAULT_BACKOFF, NOT_SENT, Backoff
 from ._runners import AsyncRunner, SyncRunner
 from ._settlement import Done, Failed, ReadBack, Settlement, Write
 from ._wires import Wire, wire_for
-from .redaction import redact
+from .redaction import Secret, redact
 
 if TYPE_CHECKING:
     from ._progress import Progress
@@ -148,7 +148,7 @@ class _ClientBase:
 
     def _configure(
         self,
-        apikey: object,
+        apikey: Secret,
         member: object,
         merchant: object,
         base_url: object,
@@ -247,7 +247,7 @@ class _ClientBase:
     def _failed(self, call: Call[Result], exc: Exception, status: int) -> PaySsamError:
         """The PaySsamError, caused by exc and naming the call, for an attempt that got no usable answer."""
         error = self._no_answer(call, exc, status)
-        error.__cause__ = exc
+        error.__cause__ = detached(exc)  # the frames it went through (httpx's, the transport's) may hold the body
         return self._tag(call, error)
 
     def _no_answer(self, call: Call[Result], exc: Exception, status: int) -> PaySsamError:
@@ -265,7 +265,7 @@ class _ClientBase:
         if isinstance(exc, DeadlineExceededError | TimeoutError):
             detail = f"the attempt took longer than its {self._config.attempt_seconds:g} s"
         else:
-            detail = redact(f"{type(exc).__name__}: {exc}", secrets)
+            detail = redact(f"{type(exc).__name__}: {exc}", revealed(secrets))
         effect = f"; {MAY_HAVE_TAKEN_EFFECT}" if call.effect and not isinstance(exc, NOT_SENT) else ""
         message = f"{call.operation} got no answer from {self._config.base_url}: {detail}{effect}"
         kind = TransportTimeoutError if timed_out else TransportError
@@ -287,8 +287,8 @@ class _ClientBase:
         outcome: Result | PaySsamError
         try:
             outcome = call.parse(status, content, None if status == 200 else _retry_after(response))
-        except PaySsamError as error:
-            outcome = self._tag(call, error)
+        except PaySsamError as error:  # raised again by the loop, not through the frames that held the answer
+            outcome = self._tag(call, detached(error))
         if logger.isEnabledFor(logging.DEBUG):
             _log_answer(call, status, outcome, started)
         return outcome
@@ -335,7 +335,7 @@ class PaySsam(_ClientBase):
 
     def __init__(
         self,
-        apikey: str,
+        apikey: str | Secret,
         member: str,
         merchant: str,
         base_url: str,
@@ -347,7 +347,9 @@ class PaySsam(_ClientBase):
         digest: Digest = DEFAULT_DIGEST,
         api_version: int = 1,
     ) -> None:
-        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version)
+        key = Secret.of(apikey)
+        del apikey  # a traceback through this frame (a bad argument) must not show the key: only the Secret stays
+        self._configure(key, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version)
         _check_http(http_client, httpx.Client, "PaySsam")
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -370,15 +372,21 @@ class PaySsam(_ClientBase):
     ) -> Self:
         """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`);
         the API version from api_version, else PAYSSAM_API_VERSION, else 1."""
-        settings = settings_from_env(environ)
+        settings = settings_from_env(environ, api_version)
+        del environ  # it may hold the apikey: a traceback through this frame must not show it
+        if isinstance(settings, ValidationError):
+            raise settings
         return cls(
-            **settings,
+            settings.apikey,
+            settings.member,
+            settings.merchant,
+            settings.base_url,
             timeout=timeout,
             max_retries=max_retries,
             backoff=backoff,
             http_client=http_client,
             digest=digest,
-            api_version=api_version_from_env(environ) if api_version is None else api_version,
+            api_version=settings.api_version,
         )
 
     def read_bill(self, bill_id: str) -> BillStatus:
@@ -606,7 +614,7 @@ class AsyncPaySsam(_ClientBase):
 
     def __init__(
         self,
-        apikey: str,
+        apikey: str | Secret,
         member: str,
         merchant: str,
         base_url: str,
@@ -618,7 +626,9 @@ class AsyncPaySsam(_ClientBase):
         digest: Digest = DEFAULT_DIGEST,
         api_version: int = 1,
     ) -> None:
-        self._configure(apikey, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version)
+        key = Secret.of(apikey)
+        del apikey  # a traceback through this frame (a bad argument) must not show the key: only the Secret stays
+        self._configure(key, member, merchant, base_url, timeout, digest, max_retries, backoff, api_version)
         _check_http(http_client, httpx.AsyncClient, "AsyncPaySsam")
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, follow_redirects=False)
@@ -637,15 +647,21 @@ class AsyncPaySsam(_ClientBase):
     ) -> Self:
         """Configure from PAYSSAM_APIKEY, PAYSSAM_MEMBER, PAYSSAM_MERCHANT and PAYSSAM_BASE_URL (or `environ`);
         the API version from api_version, else PAYSSAM_API_VERSION, else 1."""
-        settings = settings_from_env(environ)
+        settings = settings_from_env(environ, api_version)
+        del environ  # it may hold the apikey: a traceback through this frame must not show it
+        if isinstance(settings, ValidationError):
+            raise settings
         return cls(
-            **settings,
+            settings.apikey,
+            settings.member,
+            settings.merchant,
+            settings.base_url,
             timeout=timeout,
             max_retries=max_retries,
             backoff=backoff,
             http_client=http_client,
             digest=digest,
-            api_version=api_version_from_env(environ) if api_version is None else api_version,
+            api_version=settings.api_version,
         )
 
     async def read_bill(self, bill_id: str) -> BillStatus:

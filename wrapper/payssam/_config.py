@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import httpx
 import idna
@@ -18,6 +19,7 @@ import idna
 from . import _validation as validation
 from ._env import ENV_API_VERSION, ENV_APIKEY, ENV_BASE_URL, ENV_MEMBER, ENV_MERCHANT
 from ._errors import ValidationError
+from ._frames import detached
 from ._hashing import Digest, check_digest
 from ._retries import DEFAULT_BACKOFF, DEFAULT_RETRY, MAX_RETRIES_LIMIT, Backoff, RetryPolicy
 from .redaction import Secret
@@ -68,13 +70,14 @@ class Config:
         return url
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        """Strings that must never appear in messages or logs."""
-        return (self.apikey.reveal(),)
+    def secrets(self) -> tuple[Secret, ...]:
+        """What must never appear in messages, logs or a traceback's frames: kept as Secrets, revealed only where
+        text is searched for them."""
+        return (self.apikey,)
 
 
 def make_config(
-    apikey: object,
+    apikey: str | Secret,
     member: object,
     merchant: object,
     base_url: object,
@@ -84,11 +87,14 @@ def make_config(
     backoff: object = DEFAULT_BACKOFF,
     api_version: object = 1,
 ) -> Config:
-    """Validate every setting; a ValidationError names the first bad one (credential limits per API version)."""
+    """Validate every setting; a ValidationError names the first bad one (credential limits per API version).
+
+    The clients hand the apikey in as a Secret, so that no frame of a ValidationError raised here holds it.
+    """
     version = validation.api_version(api_version)
     limits = validation.LIMITS[version]
     return Config(
-        apikey=Secret(validation.credential("apikey", apikey, limits.apikey, secret=True)),
+        apikey=check_apikey(Secret.of(apikey), limits.apikey),
         member=validation.credential("member", member, limits.member),
         merchant=validation.credential("merchant", merchant, limits.merchant),
         base_url=check_base_url(base_url),
@@ -97,6 +103,22 @@ def make_config(
         retry=RetryPolicy(max_retries=check_max_retries(max_retries), backoff=check_backoff(backoff)),
         api_version=version,
     )
+
+
+def check_apikey(apikey: Secret, max_length: int) -> Secret:
+    """The apikey as a Secret of an exact str of 1 to max_length characters; checked in a frame that returns
+    before the ValidationError is raised from this one, which holds only the Secret."""
+    checked = _checked_apikey(apikey, max_length)
+    if isinstance(checked, ValidationError):
+        raise checked
+    return checked
+
+
+def _checked_apikey(apikey: Secret, max_length: int) -> Secret | ValidationError:
+    try:
+        return Secret(validation.credential("apikey", apikey.reveal(), max_length, secret=True))
+    except ValidationError as refused:
+        return detached(refused)
 
 
 def check_max_retries(value: object) -> int:
@@ -227,9 +249,32 @@ def api_version_from_env(environ: object = None) -> int:
     return int(str(value))
 
 
-def settings_from_env(environ: object = None) -> dict[str, str]:
-    """The four settings from the environment; missing ones are one ValidationError naming them all."""
-    env = _environment(environ)
+class EnvSettings(NamedTuple):
+    """What a client's from_env reads: the four settings (the apikey as a Secret) and the API version."""
+
+    apikey: Secret
+    member: str
+    merchant: str
+    base_url: str
+    api_version: int
+
+
+def settings_from_env(environ: object, api_version: int | None) -> EnvSettings | ValidationError:
+    """The four settings from the environment (or `environ`) and the API version (api_version, else
+    PAYSSAM_API_VERSION, else 1); or the ValidationError saying what is missing or wrong (missing settings named all
+    at once), returned without the frames that held the environment, for the caller to raise once it has dropped
+    `environ` too: both may hold the apikey."""
+    try:
+        settings = _settings(_environment(environ))
+        version = api_version_from_env(environ) if api_version is None else api_version
+    except ValidationError as refused:
+        return detached(refused)
+    return EnvSettings(
+        Secret(settings["apikey"]), settings["member"], settings["merchant"], settings["base_url"], version
+    )
+
+
+def _settings(env: Mapping[str, object]) -> dict[str, str]:
     names = {"apikey": ENV_APIKEY, "member": ENV_MEMBER, "merchant": ENV_MERCHANT, "base_url": ENV_BASE_URL}
     settings: dict[str, str] = {}
     missing: list[str] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol, Self, TypeVar
@@ -20,7 +20,7 @@ from ._errors import ApiError, ProtocolError, api_error
 from ._generated import UNSET, Unset, UnsetV2, declared_types, is_model
 from ._results import FieldFormatError, HasMessage, envelope_message, optional
 from ._validation import is_bill_id
-from .redaction import excerpt, names_apikey, redact, redact_phones
+from .redaction import Secret, excerpt, names_apikey, redact, redact_phones
 
 SUCCESS = "0000"
 CODE = re.compile(r"[0-9]{4}")
@@ -73,6 +73,12 @@ def _checks(model: type) -> tuple[tuple[str, tuple[type, ...], frozenset[type]],
     return tuple((name, classes, frozenset(classes)) for name, classes in declared_types(model).items())
 
 
+def revealed(secrets: Iterable[str | Secret]) -> tuple[str, ...]:
+    """The secrets as the text redaction searches for, revealed only where text is redacted: those frames return,
+    or fail into an error decode replaces and the client detaches from them (see _frames.py)."""
+    return tuple(secret.reveal() if isinstance(secret, Secret) else secret for secret in secrets)
+
+
 def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     """A JSON value with every member naming an apikey dropped and every secret masked (in any case or encoding),
     nested ones too."""
@@ -87,14 +93,15 @@ def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def _may_hide_a_secret(content: bytes, secrets: tuple[str, ...], echoed: object) -> bool:
+def _may_hide_a_secret(content: bytes, secrets: tuple[Secret, ...], echoed: object) -> bool:
     """Whether a secret may be in the answer anywhere but the apikey member the vendor echoes: escaped or
     %-encoded text could hide one from a byte search, and a case-changed echo is found case-insensitively."""
     if b"\\" in content or b"%" in content:
         return True
     lowered = content.lower()
-    for secret in secrets:  # noqa: SIM110  (a loop, not any(): it runs on every answer; make bench, per call)
-        if secret and lowered.count(_lowered(secret)) > (echoed == secret):
+    for secret in secrets:
+        text = secret.reveal()
+        if text and lowered.count(_lowered(text)) > (echoed == text):
             return True
     return False
 
@@ -105,7 +112,7 @@ def _lowered(secret: str) -> bytes:
     return secret.lower().encode("utf-8", "surrogatepass")
 
 
-def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...], content: bytes) -> None:
+def _scrub(model: Envelope, secrets: tuple[Secret, ...], personal: tuple[str, ...], content: bytes) -> None:
     """Drop the echoed apikey however it is spelled and mask any secret in any text, so results carry none;
     mask personal data (a customer's name) and phone numbers in the answer's message.
 
@@ -118,9 +125,9 @@ def _scrub(model: Envelope, secrets: tuple[str, ...], personal: tuple[str, ...],
     elsewhere = _may_hide_a_secret(content, secrets, echoed)
     extra = model.additional_properties
     if extra and (elsewhere or _names_an_apikey(extra)):
-        model.additional_properties = scrub(extra, secrets)
+        model.additional_properties = scrub(extra, revealed(secrets))
     if elsewhere:
-        _redact_fields(model, secrets)
+        _redact_fields(model, revealed(secrets))
     for name in ("msg", "message"):
         value = getattr(model, name)
         if isinstance(value, str) and value:
@@ -150,7 +157,7 @@ def protocol_error(
     reason: str,
     status: int,
     content: bytes,
-    secrets: tuple[str, ...],
+    secrets: tuple[str | Secret, ...],
     *,
     effect: bool,
     retry_after: float | None = None,
@@ -158,8 +165,9 @@ def protocol_error(
     """A ProtocolError with a redacted excerpt; for a call that changes something, it says it may have."""
     if effect:
         reason = f"{reason}; {MAY_HAVE_TAKEN_EFFECT}"
+    shown = revealed(secrets)
     return ProtocolError(
-        redact(reason, secrets), status_code=status, excerpt=excerpt(content, secrets), retry_after=retry_after
+        redact(reason, shown), status_code=status, excerpt=excerpt(content, shown), retry_after=retry_after
     )
 
 
@@ -189,7 +197,7 @@ def decode(
     build: Callable[[Model], Result],
     *,
     bill_id: str,
-    secrets: tuple[str, ...],
+    secrets: tuple[Secret, ...],
     effect: bool,
     retry_after: float | None = None,
     personal: tuple[str, ...] = (),
@@ -198,11 +206,12 @@ def decode(
     """The typed result of an answer, or the PaySsamError that describes it.
 
     secrets (the apikey) never appear in the result or an error; personal data (a customer's name) is
-    masked in the messages and excerpts.
+    masked in the messages and excerpts. An error raised here holds the answer in its frames: the client detaches
+    it before raising it to its caller (see _frames.py).
     """
 
     def refuse(reason: str, *, refused: bool = False) -> ProtocolError:
-        hidden = (*secrets, *personal)
+        hidden: tuple[str | Secret, ...] = (*secrets, *personal)
         may_have = effect and not refused
         return protocol_error(reason, status, content, hidden, effect=may_have, retry_after=retry_after)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -51,16 +52,35 @@ _JSON_IN_JSON = {'"': '\\"', "\\": "\\\\"}
 
 
 class Secret:
-    """A string that never shows itself in repr or str; reveal() it only to send it."""
+    """A string that never shows itself in repr or str, and is never pickled or copied; reveal() it only where a
+    request body is built or a value is compared.
+
+    Handed around instead of the str, it keeps the apikey out of what a traceback shows: pytest prints the
+    arguments (with --showlocals, the locals) of the frames an error went through, error trackers record them.
+    It cannot be changed, and has no `==`: compare with matches(), in constant time.
+    """
 
     __slots__ = ("_value",)
+    _value: str
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        object.__setattr__(self, "_value", value)
+
+    @classmethod
+    def of(cls, value: str | Secret) -> Secret:
+        """The value itself when it is a Secret already, else a Secret holding it."""
+        return value if isinstance(value, Secret) else cls(value)
 
     def reveal(self) -> str:
-        """The secret itself, for the request body only."""
+        """The secret itself, for the request body or a comparison only."""
         return self._value
+
+    def matches(self, other: Secret) -> bool:
+        """Whether both hold the same text, compared in constant time (hmac.compare_digest of the UTF-8 bytes)."""
+        return hmac.compare_digest(self._value.encode("utf-8"), other._value.encode("utf-8"))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Secret cannot be changed")
 
     def __repr__(self) -> str:
         return f"Secret('{MASK}')"
