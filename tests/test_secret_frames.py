@@ -561,7 +561,12 @@ and locals, untruncated (all that --tb=long and -l could show, and more)."""
 def test_a_consumers_failing_tests_never_show_the_key(pytester: pytest.Pytester, options: tuple[str, ...]) -> None:
     pytester.makeini(INI)
     pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_calls=CALLS, test_arguments=ARGUMENTS, test_results=RESULTS, test_bulk=BULK)
+    pytester.makepyfile(  # names no test module of this project has: pytester runs them in this process
+        test_consumer_calls=CALLS,
+        test_consumer_arguments=ARGUMENTS,
+        test_consumer_results=RESULTS,
+        test_consumer_bulk=BULK,
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", *options)
     output = result.stdout.str() + result.stderr.str()
     assert result.parseoutcomes() == {"failed": FAILING}, output[-3000:]
