@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+import payssam_sim.clock
 from payssam_sim import NotPaidError, NotPayableError, Simulator, UnknownBillError
 from payssam_sim.cards import (
     APPROVING_CARD,
@@ -35,6 +36,8 @@ PHONE = "01012345678"
 PRICE = "10000"
 CALLBACK = "https://partner.example/payssam/approval"
 NOON = datetime(2027, 1, 15, 12, 0, tzinfo=KST)
+REAL_NOW = datetime(2026, 12, 6, 12, 0, tzinfo=KST)
+"""The real time while a test holds it still (fixture `still`)."""
 AUTH = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 V2_AUTH = {"apiKey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
@@ -127,6 +130,12 @@ class Lane:
 
 
 @pytest.fixture
+def still(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real time stands still: the simulated clock moves only when a test moves it, so waits are exact figures."""
+    monkeypatch.setattr(payssam_sim.clock, "kst_now", lambda: REAL_NOW)
+
+
+@pytest.fixture
 def make() -> Iterator[Callable[..., Lane]]:
     lanes: list[Lane] = []
 
@@ -168,6 +177,7 @@ ACKNOWLEDGED_ONCE = {"attempts": 1, "acknowledged": True, "gave_up": False, "las
 # --------------------------------------------------------------------------- the vendor's schedule
 
 
+@pytest.mark.usefixtures("still")
 def test_advancing_25_hours_makes_24_hourly_retries_and_then_none(make: Callable[..., Lane]) -> None:
     lane = make(ack_from=None)
     bill_id = lane.send()
@@ -177,9 +187,8 @@ def test_advancing_25_hours_makes_24_hourly_retries_and_then_none(make: Callable
         "acknowledged": False,
         "gave_up": False,
         "last_error": "HTTP 503",
-        "next_attempt_in": first["next_attempt_in"],
+        "next_attempt_in": 3600,
     }
-    assert 3500 < first["next_attempt_in"] <= 3600
 
     lane.sim.clock.advance(timedelta(hours=25))
     assert lane.delivery(bill_id) == GAVE_UP
@@ -190,8 +199,7 @@ def test_advancing_25_hours_makes_24_hourly_retries_and_then_none(make: Callable
     assert not any(attempt["acknowledged"] for attempt in view["callback_attempts"])
     at = stamps(view)
     gaps = [later - earlier for earlier, later in pairwise(at)]
-    assert HOUR <= gaps[0] < HOUR + timedelta(minutes=5)  # an hour after the first attempt ended
-    assert gaps[1:] == [HOUR] * 23  # made while the clock was moved: exactly an hour apart
+    assert gaps == [HOUR] * 24  # an hour after the attempt before ended: exactly an hour apart
     assert len(lane.receiver.seen) == 25
     seen = [when for when, _ in lane.receiver.seen]
     assert seen[0] >= at[0]
@@ -205,6 +213,7 @@ def test_advancing_25_hours_makes_24_hourly_retries_and_then_none(make: Callable
     assert lane.delivery(bill_id) == GAVE_UP
 
 
+@pytest.mark.usefixtures("still")
 def test_retries_come_one_by_one_as_the_clock_passes_each_hour(make: Callable[..., Lane]) -> None:
     lane = make(ack_from=None)
     bill_id = lane.send()
@@ -215,7 +224,7 @@ def test_retries_come_one_by_one_as_the_clock_passes_each_hour(make: Callable[..
         lane.sim.clock.advance(HOUR)
         assert len(lane.receiver.seen) == 1 + hour
         assert lane.delivery(bill_id)["attempts"] == 1 + hour
-        assert 1700 < lane.delivery(bill_id)["next_attempt_in"] <= 1800
+        assert lane.delivery(bill_id)["next_attempt_in"] == 1800
 
 
 def test_set_runs_the_retries_it_passes_like_advance(make: Callable[..., Lane]) -> None:
@@ -333,12 +342,13 @@ def test_duplicate_unacknowledged_keeps_one_schedule(make: Callable[..., Lane]) 
     assert lane.delivery(bill_id) == {**GAVE_UP, "attempts": 26}  # the duplicate, then one chain of 24 retries
 
 
+@pytest.mark.usefixtures("still")
 def test_delay_holds_the_first_attempt_for_simulated_time(make: Callable[..., Lane]) -> None:
     lane = make()
     bill_id = lane.send()
     callback = lane.pay(bill_id, delivery="delay", delivery_delay="PT1H").json()["callback"]
     assert (callback["attempts"], callback["acknowledged"], callback["gave_up"]) == (0, False, False)
-    assert 3500 < callback["next_attempt_in"] <= 3600
+    assert callback["next_attempt_in"] == 3600
     assert lane.read(bill_id)["appr_state"] == "F"  # paid, the approval not yet pushed
     lane.sim.clock.advance(timedelta(minutes=30))
     assert lane.receiver.seen == []
@@ -349,11 +359,12 @@ def test_delay_holds_the_first_attempt_for_simulated_time(make: Callable[..., La
     assert attempt["kind"] == "first"
 
 
+@pytest.mark.usefixtures("still")
 def test_delay_defaults_to_ten_minutes_and_takes_seconds(make: Callable[..., Lane]) -> None:
     lane = make()
     default, seconds = lane.send(), lane.send()
-    assert 500 < lane.sim.pay(default, delivery="delay")["callback"]["next_attempt_in"] <= 600
-    assert 0 < lane.sim.pay(seconds, delivery="delay", delivery_delay=90)["callback"]["next_attempt_in"] <= 90
+    assert lane.sim.pay(default, delivery="delay")["callback"]["next_attempt_in"] == 600
+    assert lane.sim.pay(seconds, delivery="delay", delivery_delay=90)["callback"]["next_attempt_in"] == 90
 
 
 def test_an_approval_delayed_past_its_cancel_arrives_after_it(make: Callable[..., Lane]) -> None:
@@ -755,6 +766,7 @@ class Hanging:
             self.returned.release()
 
 
+@pytest.mark.usefixtures("still")
 def test_a_hanging_sync_receiver_is_cut_off_at_the_timeout_and_retried() -> None:
     """An in-process sync receiver gets callback_timeout, as an async one and the network do: past it the attempt is
     timed out and retried, even if the receiver answers later."""
@@ -765,7 +777,7 @@ def test_a_hanging_sync_receiver_is_cut_off_at_the_timeout_and_retried() -> None
         callback = sim.pay(bill_id)["callback"]
         assert callback["last_error"] == "timed out after 2 s"
         assert (callback["attempts"], callback["acknowledged"]) == (1, False)
-        assert 3000 < callback["next_attempt_in"] <= 3600
+        assert callback["next_attempt_in"] == 3600
         receiver.release.set()
         assert receiver.returned.acquire(timeout=WAIT)  # it acknowledged, too late to count
         view = sim.bill(bill_id)
