@@ -382,8 +382,8 @@ def _sandbox_client(args: argparse.Namespace, base_url: str, api_version: int) -
     """Makes clients for the simulator started here, with the public sandbox credentials (v2's note said once)."""
     import sys
 
+    from ._cli_clients import V2_NOTE, Settings, make_client
     from ._review_sim import SANDBOX_APIKEY, SANDBOX_MEMBER, SANDBOX_MERCHANT
-    from .cli import V2_NOTE, Settings, _make_client
 
     if api_version == 2:
         print(V2_NOTE, file=sys.stderr)
@@ -395,7 +395,7 @@ def _sandbox_client(args: argparse.Namespace, base_url: str, api_version: int) -
         timeout=args.timeout,
         api_version=api_version,
     )
-    return lambda: _make_client(settings)
+    return lambda: make_client(settings)
 
 
 def _run_flows(ctx: Context, say: _Sayer, target: _Target) -> tuple[list[Flow], bool, str]:

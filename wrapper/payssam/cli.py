@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from . import _bulk_cli as bulk_cli
 from . import _review as review_cli
+from ._cli_clients import V2_NOTE, Settings
+from ._cli_clients import make_async_client as _make_async_client
+from ._cli_clients import make_client as _make_client
 from ._cli_common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -38,16 +41,13 @@ from ._version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date
-    from typing import Any, NoReturn, TypeAlias, TypeVar
-
-    import httpx
+    from typing import Any, NoReturn, TypeAlias
 
     from ._client import AsyncPaySsam, PaySsam
     from ._config import Config
     from ._results import BillStatus, Cancellation, Destruction, PointBalance, Resend, SentBill
 
     Result: TypeAlias = BillStatus | Cancellation | SentBill | Resend | Destruction | PointBalance
-    Client = TypeVar("Client")
 
 PLUGIN_GROUP = "payssam.commands"
 """Entry points of commands shipped beside the SDK (the simulator's `sim`), looked up only when called."""
@@ -66,38 +66,6 @@ environment:
   --apikey flag: command-line arguments are visible to other users in the process list.
 
 {EXIT_TABLE}"""
-
-
-class Settings:
-    """What a client needs, gathered from the flags and the environment (its repr leaves the apikey out).
-
-    A plain class, not a dataclass: `payssam --help` does not pay for importing dataclasses.
-    """
-
-    __slots__ = ("api_version", "apikey", "base_url", "member", "merchant", "timeout")
-
-    def __init__(
-        self,
-        *,
-        apikey: str,
-        member: str,
-        merchant: str,
-        base_url: str,
-        timeout: float | httpx.Timeout | None,
-        api_version: int = 1,
-    ) -> None:
-        self.apikey = apikey
-        self.member = member
-        self.merchant = merchant
-        self.base_url = base_url
-        self.timeout = timeout  # None: the SDK's default
-        self.api_version = api_version
-
-    def __repr__(self) -> str:
-        return (
-            f"Settings(member={self.member!r}, merchant={self.merchant!r}, base_url={self.base_url!r}, "
-            f"api_version={self.api_version})"
-        )
 
 
 Connect = Callable[[], "PaySsam"]
@@ -123,43 +91,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- configuration
-
-
-def _options(settings: Settings) -> dict[str, Any]:
-    options: dict[str, Any] = {"api_version": settings.api_version}
-    if settings.timeout is not None:
-        options["timeout"] = settings.timeout
-    return options
-
-
-def _quietly(make: Callable[[], Client]) -> Client:
-    """A client made without API v2's ExperimentalWarning: the command prints its own one-line note instead."""
-    import warnings
-
-    from ._errors import ExperimentalWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ExperimentalWarning)
-        return make()
-
-
-def _make_client(settings: Settings) -> PaySsam:
-    """The client for these settings (one place, so tests can answer offline)."""
-    from ._client import PaySsam
-
-    args = (settings.apikey, settings.member, settings.merchant, settings.base_url)
-    return _quietly(lambda: PaySsam(*args, **_options(settings)))
-
-
-def _make_async_client(settings: Settings) -> AsyncPaySsam:
-    """The awaitable client for these settings (one place, so tests can answer offline)."""
-    from ._client import AsyncPaySsam
-
-    args = (settings.apikey, settings.member, settings.merchant, settings.base_url)
-    return _quietly(lambda: AsyncPaySsam(*args, **_options(settings)))
-
-
-V2_NOTE = f"{PROG}: note: PaySsam API v2 support is experimental (see the README's API v2 section)"
 
 
 APIKEY_FILE_MAX = 4096
