@@ -31,8 +31,6 @@ API_VERSIONS = (1, 2)
 SITE = "http://127.0.0.1"
 """The in-process clients' base URL: any loopback URL reaches the transport; this one gives bills a loopback
 short URL."""
-V2_PREFIX = "/partner"
-"""Where v2 lives on the vendor's hosts (the sandbox's base ends in it); the simulator serves it there too."""
 
 Client = TypeVar("Client")
 
@@ -83,8 +81,10 @@ def _quietly(make: Callable[[], Client]) -> Client:
 def _settings(sim: Simulator, api_version: int) -> tuple[str, str, str, str]:
     """What a client of this simulator is made with: its credentials, and the base URL of the API version (v2's
     under /partner, as on the vendor's hosts)."""
+    from payssam_sim.contract import PARTNER_PREFIX
+
     credentials = sim.credentials
-    base_url = SITE + V2_PREFIX if api_version == 2 else SITE
+    base_url = SITE + PARTNER_PREFIX if api_version == 2 else SITE
     return credentials.apikey, credentials.member, credentials.merchant, base_url
 
 

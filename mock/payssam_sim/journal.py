@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from .contract import APIS, BodyError
+from .fidelity import BILL_ID_NAMES
 from .messages import Response
 
 DEFAULT_LIMIT = 1000
@@ -202,7 +203,7 @@ def bill_id_of(body: Mapping[str, Any] | None) -> str | None:
         return None
     bill = body.get("bill")
     for holder in (body, bill) if isinstance(bill, dict) else (body,):
-        for name in ("bill_id", "billId"):
+        for name in BILL_ID_NAMES:
             value = holder.get(name)
             if isinstance(value, str) and LOGGABLE_ID.fullmatch(value):
                 return value

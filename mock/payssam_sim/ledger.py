@@ -80,6 +80,8 @@ FIRST_CASH_NUMBER = 100_000_001
 CAT_ID = "1000000001"
 CASH_SELF_ISSUANCE = "0100001234"
 TIMESTAMP = "%Y%m%d%H%M%S"
+PAGE_PATH = "/_sim/b/"
+"""Where a bill's page is served (page.py): its short URL is this path and the bill id on the simulator's site."""
 CHARGE_PATH = "/_sim/points"
 """Where a balance's chargeUrl points: the control route that shows the balances (POST there tops them up)."""
 EXPIRED_READS = ("W", "D")
@@ -307,7 +309,7 @@ class Ledger:
             cost = self._points.send_cost(request.send_type) if request.auth.api == V2 else 0
             if not self._points.can_pay(merchant, cost):
                 return refused(Status.POINTS)
-            short_url = f"{site}/_sim/b/{request.bill_id}"
+            short_url = f"{site}{PAGE_PATH}{request.bill_id}"
             self._bills[request.bill_id] = Bill(
                 bill_id=request.bill_id,
                 price=request.price,
@@ -486,7 +488,7 @@ class Ledger:
         facts |= {
             "issuer": payment.card_issuer,
             "issuer_cd": issuer_cd,
-            "issuer_num": f"{bin6[:4]}-{bin6[4:]}**-****-{number[-4:]}" if card is None else cards.masked(card),
+            "issuer_num": cards.masked(bin6 + number[-4:] if card is None else card),
             "acquirer_cd": issuer_cd,
             "acquirer_nm": payment.card_issuer,
             "card_type": "신용",

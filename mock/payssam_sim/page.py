@@ -24,11 +24,10 @@ from urllib.parse import parse_qs, urlsplit
 from . import cards
 from .cards import APPROVING_CARD, DECLINING_CARD, INSTALLMENT_MIN_PRICE, MAX_INSTALLMENT_MONTHS, installment_options
 from .contract import BodyError
-from .ledger import STATE_NAMES, TIMESTAMP, NotPayableError, UnknownBillError
+from .ledger import PAGE_PATH, STATE_NAMES, TIMESTAMP, NotPayableError, UnknownBillError
 from .messages import HTML_TYPE, Request, Response
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-PAGE_PATH = "/_sim/b/"
 DEFAULT_ISSUER = "테스트 가맹점"
 """Who the page says the bill is from when the send named no bill_issuer: the vendor shows the business name, which
 the simulator does not know."""

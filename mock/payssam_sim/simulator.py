@@ -34,6 +34,8 @@ from .httpserver import HttpServer
 from .journal import DEFAULT_LIMIT, Journal, bill_id_of, error_text, masked
 from .journal import query as journal_query
 from .ledger import (
+    CHARGE_PATH,
+    PAGE_PATH,
     SANDBOX_CREDENTIALS,
     Credentials,
     Ledger,
@@ -76,11 +78,11 @@ BILLS = Route(re.compile(r"/_sim/bills"), ("GET", "HEAD"), name="bills")
 BILL = Route(re.compile(rf"/_sim/bills/{_ID}"), ("GET", "HEAD"), name="bill")
 PAY = Route(re.compile(rf"/_sim/bills/{_ID}/pay"), ("POST",), blocks=True, name="pay")
 REDELIVER = Route(re.compile(rf"/_sim/bills/{_ID}/redeliver"), ("POST",), blocks=True, name="redeliver")
-PAGE = Route(re.compile(rf"/_sim/b/{_ID}"), ("GET", "HEAD", "POST"), blocks=True, name="page")
+PAGE = Route(re.compile(rf"{re.escape(PAGE_PATH)}{_ID}"), ("GET", "HEAD", "POST"), blocks=True, name="page")
 """The bill page (page.py): GET shows it, its form POSTs here to pay (and may wait on the approval's receiver)."""
 RESET = Route(re.compile(r"/_sim/reset"), ("POST",), name="reset")
 FAULTS = Route(re.compile(r"/_sim/faults"), ("POST",), name="faults")
-POINTS = Route(re.compile(r"/_sim/points"), ("GET", "HEAD", "POST"), name="points")
+POINTS = Route(re.compile(re.escape(CHARGE_PATH)), ("GET", "HEAD", "POST"), name="points")
 REQUESTS = Route(re.compile(r"/_sim/requests"), ("GET", "HEAD"), name="requests")
 HEALTH = Route(re.compile(r"/_sim/health"), ("GET", "HEAD"), name="health")
 CLOCK = Route(re.compile(r"/_sim/clock"), ("GET", "HEAD", "POST"), blocks=True, name="clock")

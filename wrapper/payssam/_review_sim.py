@@ -172,8 +172,9 @@ class Control:
         self.close()
 
 
-def _first_line(stream: IO[bytes], timeout: float) -> str:
-    """What the process printed up to its first newline, or before EOF or the timeout."""
+def first_line(stream: IO[bytes], timeout: float) -> str:
+    """What a process printed up to its first newline, or before EOF or the timeout (its stdout is a pipe); the
+    test tooling's launchers read it with this one too."""
     fd = stream.fileno()
     deadline = time.monotonic() + timeout
     data = b""
@@ -186,6 +187,19 @@ def _first_line(stream: IO[bytes], timeout: float) -> str:
             break
         data += chunk
     return data.decode("utf-8", errors="replace")
+
+
+def stop_process(process: subprocess.Popen[bytes] | subprocess.Popen[str], grace: float = STOP_GRACE) -> int | None:
+    """Stop a process started here by its PID: SIGTERM, wait up to grace seconds, then SIGKILL; its exit status.
+    The test tooling's launchers stop theirs with this one too."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=grace)
+    return process.returncode
 
 
 class SimulatorProcess:
@@ -217,7 +231,7 @@ class SimulatorProcess:
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log, env=environment
             )
             assert self._process.stdout is not None
-            match = LISTENING.search(_first_line(self._process.stdout, READY_TIMEOUT))
+            match = LISTENING.search(first_line(self._process.stdout, READY_TIMEOUT))
             if match is None:
                 status = self._halt()
                 raise SimulatorError(self._why(status), EXIT_INPUT if status == EXIT_INPUT else EXIT_LOCAL)
@@ -252,18 +266,8 @@ class SimulatorProcess:
         return said or f"the simulator exited with status {status}"
 
     def _halt(self) -> int | None:
-        """SIGTERM, wait up to the grace period, then SIGKILL; its exit status (None when it was never started)."""
-        process = self._process
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=STOP_GRACE)
-        return process.returncode
+        """stop_process; its exit status (None when it was never started)."""
+        return None if self._process is None else stop_process(self._process)
 
     def stop(self) -> int | None:
         """Stop it by its PID (see _halt) and close its pipe and log; its exit status."""
