@@ -258,8 +258,9 @@ def file_sha256(path: Path) -> str:
 # listens on right now (bound, then released); connecting to it is refused at once.
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 3.0) -> None:
-    """Poll check every 10 ms until it holds; fail after timeout seconds (generous: a bound, never a measurement)."""
+def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll check every 10 ms until it holds; fail after timeout seconds (generous: a bound, never a measurement,
+    so it holds on a loaded 2-core machine; a check that holds returns at once)."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

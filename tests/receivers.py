@@ -1,4 +1,5 @@
-"""An approval receiver for tests: a tiny HTTP server on a free loopback port that answers from a script."""
+"""Approval receivers for tests: a tiny HTTP server on a free loopback port that answers from a script, and an
+in-process one that acknowledges every approval as v1 asks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,27 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import httpx
+
+V1_ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
+"""The acknowledgement v1 asks of a receiver, byte for byte."""
+
+
+class Approvals:
+    """An in-process receiver (a MockTransport handler) of the simulator's approval callbacks: keeps every body and
+    acknowledges each as v1 asks."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.bodies.append(json.loads(request.content))
+        return httpx.Response(200, content=V1_ACK)
+
+    def of(self, bill_id: str) -> list[dict[str, Any]]:
+        """The approvals received for the bill (its id under v1's name or v2's)."""
+        return [body for body in self.bodies if bill_id in (body.get("bill_id"), body.get("billId"))]
 
 
 class Receiver:

@@ -9,7 +9,6 @@ build/screenshots/; PAYSSAM_UPDATE_SCREENSHOT=1 also copies the unpaid page to d
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -27,6 +26,7 @@ from payssam_sim import Simulator
 from payssam_sim.cards import APPROVING_CARD, DECLINING_CARD
 
 from kit import APIKEY, MEMBER, MERCHANT, PROXY_VARIABLES, ROOT, wait_for
+from receivers import Approvals
 
 try:
     from selenium import webdriver
@@ -49,7 +49,6 @@ WAIT = 30.0
 SCREENSHOTS = ROOT / "build" / "screenshots"
 README_SCREENSHOT = ROOT / "docs" / "bill-page.png"
 CALLBACK = "http://127.0.0.1:9/approval"
-ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -118,20 +117,6 @@ def browser() -> Iterator[WebDriver]:
                 driver.quit()
             finally:
                 _stop(getattr(service, "process", None))
-
-
-class Approvals:
-    """The approval callbacks the simulator delivered, acknowledged as v1 asks."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(request.content))
-        return httpx.Response(200, content=ACK)
-
-    def of(self, bill_id: str) -> list[dict[str, Any]]:
-        return [body for body in self.bodies if body.get("bill_id") == bill_id]
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ def imports(package: str, source: str) -> set[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             found.update([node.module.split(".")[0]] if node.module else [alias.name for alias in node.names])
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == package:
+            found.update(alias.name for alias in node.names)  # `from payssam import cli`: as `from . import cli`
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(f"{package}."):
             found.add((node.module or "").split(".")[1])
         elif isinstance(node, ast.Import):
@@ -75,3 +77,11 @@ def test_the_check_sees_a_circle_through_a_function_local_import() -> None:
     graph = {"cli": imports("payssam", cli), "_review": imports("payssam", review)}
     assert graph == {"cli": {"_review"}, "_review": {"cli"}}
     assert cycles(graph) == [["_review", "cli", "_review"]]
+
+
+def test_the_check_sees_every_spelling_of_an_import() -> None:
+    source = (
+        "from . import a\nfrom .b import x\nfrom payssam import c\nfrom payssam.d import y\nimport payssam.e\n"
+        "import other\nfrom other import f\n"
+    )
+    assert imports("payssam", source) == {"a", "b", "c", "d", "e"}

@@ -37,6 +37,7 @@ def test_an_unknown_tag_is_found(spec_v2: dict[str, Any]) -> None:
     broken = copy.deepcopy(spec_v2)
     broken["components"]["schemas"]["BillSend"]["properties"]["productName"]["x-provenance"]["tag"] = "RUMOUR"
     assert list(provenance.problems(broken))
+    assert any("BillSend.productName" in problem and "'RUMOUR'" in problem for problem in provenance.problems(broken))
 
 
 @pytest.mark.parametrize("readme", ["README.md"])

@@ -9,6 +9,7 @@ the command run as a process of its own (in a session of its own, so they reach 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -208,6 +209,11 @@ def test_nothing_secret_is_printed(capsys: pytest.CaptureFixture[str], environme
     for json_flag in ([], ["--json"]):
         status, out, err = review(capsys, "--base-url", sim.base_url, *json_flag)
         assert status == 0, err
+        # every flow ran (so the key, phone and name were sent and answered): their absence below means something
+        if json_flag:
+            assert json.loads(out)["shown"] == 5
+        else:
+            assert "5/5 review flows shown" in out
         for secret in (SECRET_KEY, TEST_PHONE, TEST_NAME):
             assert secret not in out + err, secret
 
@@ -215,8 +221,6 @@ def test_nothing_secret_is_printed(capsys: pytest.CaptureFixture[str], environme
 def test_json_is_one_object_with_every_flow(
     capsys: pytest.CaptureFixture[str], environment: None, sim: Simulator
 ) -> None:
-    import json
-
     status, out, _ = review(capsys, "--base-url", sim.base_url, "--json")
     data = json.loads(out)
     assert status == 0
@@ -445,8 +449,6 @@ def test_a_target_that_refuses_stops_at_the_first_flow(
     capsys: pytest.CaptureFixture[str], environment: None, monkeypatch: pytest.MonkeyPatch, json_flag: list[str]
 ) -> None:
     """A refusal the loopback probe did not see (it came after): the first send gets no answer, and the run stops."""
-    import json
-
     monkeypatch.setattr(_review_sim, "nothing_listens", lambda base_url: False)
     closed = f"http://127.0.0.1:{free_port()}"
     status, out, err = review(capsys, "--base-url", closed, *SANDBOX_LIKE, *json_flag)

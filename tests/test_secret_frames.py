@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +33,8 @@ from payssam import (
     verify_approval,
 )
 from payssam_sim import SANDBOX_CREDENTIALS, Credentials, Simulator
+
+from kit import free_port
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.filterwarnings("ignore::payssam.ExperimentalWarning")
@@ -589,13 +590,6 @@ KINDS = ["denied", "refused", "garbled", "not_json", "too_deep", "no_answer", "r
 RecursionError behind the ProtocolError went through frames that held the key)."""
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _answer(kind: str) -> Callable[[httpx.Request], httpx.Response]:
     """A handler that fails a call this way, echoing the request (and so the key) where it answers."""
 
@@ -623,7 +617,7 @@ def _transport(kind: str, asynchronous: bool) -> Any:
 
 
 def _url(kind: str, version: int) -> str:
-    site = f"http://127.0.0.1:{_closed_port()}" if kind == "no_answer" else "http://127.0.0.1"
+    site = f"http://127.0.0.1:{free_port()}" if kind == "no_answer" else "http://127.0.0.1"
     return site + "/partner" if version == 2 else site
 
 

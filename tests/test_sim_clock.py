@@ -17,7 +17,7 @@ import pytest
 from payssam_sim import NotPayableError, Simulator
 from payssam_sim.clock import KST, Clock, duration
 
-from kit import APIKEY, MEMBER, MERCHANT, sha256
+from kit import APIKEY, MEMBER, MERCHANT, sha256, wait_for
 
 PHONE = "01012345678"
 PRICE = "10000"
@@ -117,6 +117,7 @@ def test_a_clock_starts_at_its_start_and_runs_on() -> None:
     assert first >= NOON
     assert first.date() == NOON.date()
     assert clock.now() >= first
+    wait_for(lambda: clock.now() > first)  # it runs on: a clock stopped at its start never gets past it
 
 
 def test_advance_moves_forward_by_seconds_or_a_timedelta() -> None:

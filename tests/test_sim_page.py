@@ -12,7 +12,6 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -22,11 +21,11 @@ from payssam_sim.cards import APPROVING_CARD, DECLINING_CARD
 from payssam_sim.page import redirect_target
 
 from kit import APIKEY, MEMBER, MERCHANT, sha256
+from receivers import Approvals
 
 BASE_URL = "http://127.0.0.1"
 PHONE = "01012345678"
 CALLBACK = "http://127.0.0.1:9/approval"
-ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
 FORM = "application/x-www-form-urlencoded"
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 _ids = itertools.count(1)
@@ -34,20 +33,6 @@ _ids = itertools.count(1)
 
 def new_id() -> str:
     return f"1234567890P{next(_ids):09d}"
-
-
-class Approvals:
-    """The approval callbacks the simulator delivered, acknowledged as v1 asks."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(request.content))
-        return httpx.Response(200, content=ACK)
-
-    def of(self, bill_id: str) -> list[dict[str, Any]]:
-        return [body for body in self.bodies if bill_id in (body.get("bill_id"), body.get("billId"))]
 
 
 @pytest.fixture

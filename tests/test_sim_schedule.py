@@ -31,6 +31,7 @@ from payssam_sim.clock import KST
 from payssam_sim.workers import Workers
 
 from kit import APIKEY, MEMBER, MERCHANT, sha256, wait_for
+from receivers import V1_ACK
 
 PHONE = "01012345678"
 PRICE = "10000"
@@ -40,7 +41,6 @@ REAL_NOW = datetime(2026, 12, 6, 12, 0, tzinfo=KST)
 """The real time while a test holds it still (fixture `still`)."""
 AUTH = {"apikey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
 V2_AUTH = {"apiKey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
-ACK = json.dumps({"code": "0000", "msg": "성공하였습니다."}, ensure_ascii=False).encode("utf-8")
 HOUR = timedelta(hours=1)
 WAIT = 60.0
 """Seconds a thread is given to get somewhere: a generous bound, never a measurement."""
@@ -59,7 +59,7 @@ class Receiver:
         assert self.sim is not None
         self.seen.append((self.sim.clock.now(), json.loads(request.content)))
         if self.ack_from is not None and len(self.seen) >= self.ack_from:
-            return httpx.Response(200, content=ACK)
+            return httpx.Response(200, content=V1_ACK)
         return httpx.Response(503)
 
     @property
@@ -598,7 +598,7 @@ def test_a_receiver_cannot_move_the_clock_while_it_moves() -> None:
 
     def receiver(request: httpx.Request) -> httpx.Response:
         answers.append(control.post("/_sim/clock", json={"advance": 60}).status_code)
-        return httpx.Response(200, content=ACK) if len(answers) > 1 else httpx.Response(503)
+        return httpx.Response(200, content=V1_ACK) if len(answers) > 1 else httpx.Response(503)
 
     sim.callback_transport = httpx.MockTransport(receiver)
     try:
@@ -761,7 +761,7 @@ class Hanging:
         self.entered.set()
         try:
             assert self.release.wait(WAIT)
-            return httpx.Response(200, content=ACK)
+            return httpx.Response(200, content=V1_ACK)
         finally:
             self.returned.release()
 
@@ -800,7 +800,7 @@ def test_a_hanging_wsgi_receiver_cannot_hang_the_payment() -> None:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         release.wait(WAIT)
         start_response("200 OK", [("Content-Type", "application/json")])
-        return [ACK]
+        return [V1_ACK]
 
     sim = Simulator(callback_transport=httpx.WSGITransport(app=app), callback_timeout=1)
     try:
@@ -822,7 +822,7 @@ def test_a_receiver_called_by_the_retry_worker_cannot_move_the_clock() -> None:
 
     def receiver(request: httpx.Request) -> httpx.Response:
         answers.append(control.post("/_sim/clock", json={"advance": 1}).status_code)
-        return httpx.Response(200, content=ACK) if len(answers) > 1 else httpx.Response(503)
+        return httpx.Response(200, content=V1_ACK) if len(answers) > 1 else httpx.Response(503)
 
     sim.callback_transport = httpx.MockTransport(receiver)
     try:

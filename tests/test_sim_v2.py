@@ -34,7 +34,7 @@ from payssam_sim import Credentials, Simulator, fidelity, wire_v2
 
 from kit import APIKEY, MEMBER, MERCHANT, ROOT, sha256, wait_for
 from oracle import FORMATS, resolve, response_schema, validator
-from receivers import Receiver
+from receivers import V1_ACK, Receiver
 
 KST = timezone(timedelta(hours=9))
 AUTH = {"apiKey": APIKEY, "member": MEMBER, "merchant": MERCHANT}
@@ -43,7 +43,6 @@ PHONE = "01012345678"
 PRICE = "10000"
 NOWHERE = "https://partner.example/payssam/approval"  # not loopback: never called over the network
 SUCCESS_TEXT = "성공하였습니다."
-V1_ACK = json.dumps({"code": "0000", "msg": SUCCESS_TEXT}, ensure_ascii=False).encode("utf-8")
 CODE_ONLY_ACK = b'{"code":"0000"}'
 INTERVAL = 0.05
 RETRIES = 3
@@ -837,19 +836,19 @@ def test_bad_point_settings_are_400_and_change_nothing(v2: V2, body: dict[str, A
 
 
 @pytest.mark.parametrize(
-    "settings",
+    ("settings", "named"),
     [
-        {"points_from": "member"},
-        {"url_send_points": -1},
-        {"partner_points": 2**31},
-        {"merchant_points": True},
-        {"v2_callback_case": "kebab"},
-        {"v2_drifts": ["data.data", "top-level"]},
-        {"v2_drifts": ["xml"]},
+        ({"points_from": "member"}, "points_from must be one of"),
+        ({"url_send_points": -1}, "url_send_points must be an integer"),
+        ({"partner_points": 2**31}, "partner_points must be an integer"),
+        ({"merchant_points": True}, "merchant_points must be an integer"),
+        ({"v2_callback_case": "kebab"}, "v2_callback_case must be one of"),
+        ({"v2_drifts": ["data.data", "top-level"]}, "data.data and top-level exclude each other"),
+        ({"v2_drifts": ["xml"]}, "unknown v2 drift 'xml'"),
     ],
 )
-def test_bad_v2_settings_are_refused(settings: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):  # noqa: PT011 - each setting has its own message
+def test_bad_v2_settings_are_refused(settings: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(named)):  # each setting has its own message
         Simulator(**settings)
 
 

@@ -1573,6 +1573,7 @@ def test_an_apikey_in_the_charge_url_is_masked() -> None:
     with v2_client(Recorder(answer)) as client:
         balance = client.point_balance()
     no_secret(repr(balance), str(balance.charge_url))
+    assert str(balance.charge_url).startswith(f"{CHARGE_URL}?apiKey=")  # masked, not dropped
 
 
 @pytest.mark.parametrize(
@@ -1592,8 +1593,11 @@ def test_two_different_short_urls_are_refused() -> None:
     data = {"shortUrl": "https://payssam.kr/s/one", "shortURL": "https://payssam.kr/s/two"}
     answer = {"code": "0000", "message": "ok", "data": data}
     recorder = Recorder(lambda request: NOT_FOUND if request.url.path.endswith("/read") else answer)
-    with v2_client(recorder) as client, pytest.raises(payssam.PaySsamError):
+    with v2_client(recorder) as client, pytest.raises(payssam.PaySsamError) as info:
         client.send_bill(BILL_ID, PRICE, **send_kwargs())
+    refusal = attempt_error(info.value)
+    assert isinstance(refusal, payssam.ProtocolError)
+    assert "shortURL is given twice (shortUrl and shortURL) with different values" in str(refusal)
 
 
 def test_the_same_price_in_both_casings_once_numeric_is_accepted() -> None:
@@ -1605,6 +1609,7 @@ def test_the_given_twice_message_names_both_spellings() -> None:
     with pytest.raises(payssam.ValidationError) as info:
         payssam.parse_approval({**CAMEL_APPROVAL, "appr_num": "99999999"})
     assert "apprNum" in str(info.value)
+    assert "(apprNum and appr_num)" in str(info.value)
 
 
 def test_message_is_read_before_msg() -> None:
